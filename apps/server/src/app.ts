@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Container } from './container.ts';
+import { registerAuth } from './http/auth.ts';
+import { renderApiDocs, renderErrorCatalogue } from './http/docs-pages.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { platformRoutes } from './http/platform-routes.ts';
+import { registerProblemHandlers, sendProblem } from './http/problem.ts';
+import { type RouteSpec, registerRoutes } from './http/route.ts';
+import { AppError } from './platform/errors.ts';
+
+export const VERSION = '0.1.0';
+
+export const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+const ALWAYS_OPEN = new Set(['/healthz', '/metrics']);
+
+/** The Fastify instance with every route. Never listens: main.ts does, tests use app.inject(). */
+export async function buildApp(container: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: container.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: container.config.bodyLimitBytes,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  registerProblemHandlers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!container.state.ready && !ALWAYS_OPEN.has(request.url.split('?')[0]!)) {
+      return sendProblem(reply, new AppError('HTTP_SERVICE_UNAVAILABLE', 'The server is starting.'), request);
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    container.metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  registerAuth(app, container.access.service.authenticator);
+
+  const registry: RouteSpec[] = [];
+  registerRoutes(app, container.access.routes, registry);
+  registerRoutes(app, container.catalog.routes, registry);
+  registerRoutes(app, container.policy.routes, registry);
+  registerRoutes(
+    app,
+    platformRoutes({ db: container.db, notifier: container.notifier, audit: container.audit }),
+    registry,
+  );
+
+  app.get('/healthz', async (_request, reply) => {
+    const ok = container.state.ready && !container.state.shuttingDown;
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : 'starting', version: VERSION, database: container.engine });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type(container.metrics.registry.contentType);
+    return container.metrics.registry.metrics();
+  });
+
+  let openapi: ReturnType<typeof buildOpenApi> | undefined;
+  const spec = () => {
+    openapi ??= buildOpenApi(registry, VERSION);
+    return openapi;
+  };
+  app.get('/openapi.json', async () => spec());
+  app.get('/api/docs', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderApiDocs(spec() as never)),
+  );
+  app.get('/docs/errors', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(renderErrorCatalogue()),
+  );
+
+  const webDist = container.config.webDist ?? DEFAULT_WEB_DIST;
+  const indexHtml = path.join(webDist, 'index.html');
+  if (fs.existsSync(indexHtml)) {
+    await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
+    app.get('/assets/*', async (request, reply) => {
+      const file = (request.params as { '*': string })['*'];
+      return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(`assets/${file}`);
+    });
+    const html = fs.readFileSync(indexHtml, 'utf8');
+    const spa = async (_request: unknown, reply: import('fastify').FastifyReply) =>
+      reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
+    app.get('/', spa);
+    // Client-side routes: any other GET that is not API, docs or a file gets the app shell.
+    app.setNotFoundHandler((request, reply) => {
+      const url = request.url.split('?')[0]!;
+      if (request.method === 'GET' && !url.startsWith('/api/') && !path.extname(url))
+        return spa(request, reply);
+      return sendProblem(
+        reply,
+        new AppError('HTTP_NOT_FOUND', `No route for ${request.method} ${url}.`),
+        request,
+      );
+    });
+    for (const file of fs.readdirSync(webDist)) {
+      if (file !== 'index.html' && file !== 'assets' && path.extname(file))
+        app.get(`/${file}`, (_r, reply) => reply.sendFile(file));
+    }
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><title>engops</title><p>The web UI is not built. Run <code>npm run build:web</code>; the API is at <a href="/api/docs">/api/docs</a>.</p>',
+        ),
+    );
+  }
+
+  return app;
+}

@@ -1,0 +1,96 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import { createDatabase, type DatabaseHandle } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createAccessModule } from './modules/access/index.ts';
+import { createCatalogModule } from './modules/catalog/index.ts';
+import { createPolicyModule } from './modules/policy/index.ts';
+import { createAuditLog } from './platform/audit.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { createJobQueue, createWorker } from './platform/jobs.ts';
+import { createLogger } from './platform/logger.ts';
+import { createMetrics } from './platform/metrics.ts';
+import {
+  createEmailChannel,
+  createSlackChannel,
+  createWebhookChannel,
+} from './platform/notifications/channels.ts';
+import { createNotifier } from './platform/notifications/notifications-service.ts';
+
+export interface ContainerOptions {
+  clock?: Clock;
+  logger?: Logger;
+  database?: DatabaseHandle;
+  processMetrics?: boolean;
+}
+
+/** The one composition root: builds every module in dependency order from one config. */
+export function createContainer(config: Config, options: ContainerOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = options.database ?? createDatabase(config.database);
+  const { db, engine } = database;
+  const state = { ready: false, shuttingDown: false };
+
+  const audit = createAuditLog({ clock });
+  const jobs = createJobQueue({ db, clock });
+  const worker = createWorker({
+    db,
+    engine,
+    clock,
+    logger: logger.child({ component: 'worker' }),
+    pollMs: config.worker.pollMs,
+  });
+  const notifier = createNotifier({
+    db,
+    clock,
+    jobs,
+    worker,
+    channels: {
+      email: createEmailChannel(config.smtp),
+      webhook: createWebhookChannel(),
+      slack: createSlackChannel(),
+    },
+  });
+  const metrics = createMetrics({ jobs, processMetrics: options.processMetrics ?? true });
+
+  const catalog = createCatalogModule({ db, clock, audit });
+  const access = createAccessModule({
+    db,
+    clock,
+    audit,
+    catalog: catalog.service,
+    secureCookies: config.secureCookies,
+  });
+  const policy = createPolicyModule({ db, clock, audit });
+
+  return {
+    config,
+    clock,
+    logger,
+    db,
+    engine,
+    state,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    metrics,
+    catalog,
+    access,
+    policy,
+    /** Runs migrations, then marks the server ready (healthz turns 200). */
+    async migrate() {
+      const report = await migrateToLatest(db);
+      state.ready = true;
+      return report;
+    },
+    async close() {
+      state.shuttingDown = true;
+      await worker.stop();
+      await database.close();
+    },
+  };
+}
+
+export type Container = ReturnType<typeof createContainer>;

@@ -1,0 +1,144 @@
+/**
+ * Table types for Kysely. Portable conventions (see docs/adr/0002-portable-storage.md):
+ * ids are text, times are ISO-8601 UTC text (sortable), booleans are integers 0/1, JSON is text.
+ */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  time_zone: string;
+  role: string | null;
+  password_hash: string | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface ServicesTable {
+  id: string;
+  name: string;
+  team_id: string;
+  description: string | null;
+  tier: string | null;
+  runbook_url: string | null;
+  repository_url: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  role: string;
+  team_id: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  csrf_token: string;
+  expires_at: string;
+  created_at: string;
+  last_seen_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  team_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  request_id: string | null;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface PolicyTable {
+  id: string;
+  document: string;
+  version: number;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: string;
+  status: string;
+  run_at: string;
+  attempts: number;
+  max_attempts: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  dedupe_key: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface NotificationsTable {
+  id: string;
+  channel: string;
+  target: string;
+  subject: string;
+  body: string;
+  data_json: string | null;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  job_id: string | null;
+  source: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  services: ServicesTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  instance_settings: InstanceSettingsTable;
+  policy: PolicyTable;
+  jobs: JobsTable;
+  notifications: NotificationsTable;
+}

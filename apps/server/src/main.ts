@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { type Config, loadConfig } from './config/config.ts';
+import { type Container, createContainer } from './container.ts';
+import { seedDemo } from './demo/demo.ts';
+
+export interface ServeOptions {
+  config?: Config;
+  demo?: boolean;
+  /** Print the URL and credentials on stdout for people (the CLI does). */
+  announce?: (line: string) => void;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  container: Container;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole server: HTTP first (healthz says 503 until ready), then migrations, the admin
+ * token from ENGOPS_ADMIN_TOKEN, the optional demo data, and the job worker. SIGTERM/SIGINT close
+ * the listener, let in-flight requests and jobs finish, then close the database.
+ */
+export async function serve(options: ServeOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? loadConfig();
+  const announce = options.announce ?? (() => {});
+  const container = createContainer(config);
+  const app = await buildApp(container);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+
+  try {
+    const { applied } = await container.migrate();
+    if (applied.length > 0) container.logger.info({ applied }, 'migrations applied');
+    if (config.adminToken) {
+      const outcome = await container.access.service.ensureAdminToken(config.adminToken);
+      if (outcome === 'revoked')
+        container.logger.warn('ENGOPS_ADMIN_TOKEN matches a revoked token; it stays revoked');
+      else container.logger.info({ outcome }, 'admin token from ENGOPS_ADMIN_TOKEN');
+    }
+    if (options.demo) {
+      const demo = await seedDemo(container);
+      if (demo.created)
+        announce(`Demo organisation loaded. Log in as ${demo.adminEmail} / ${demo.adminPassword}`);
+      else announce('Demo data already present; left as it is.');
+    }
+  } catch (error) {
+    await app.close();
+    await container.close();
+    throw error;
+  }
+  if (config.worker.enabled) container.worker.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      container.state.shuttingDown = true;
+      await app.close();
+      await container.close();
+    })();
+    return stopping;
+  };
+  announce(
+    `engops ${container.engine === 'sqlite' ? `(SQLite: ${config.database.kind === 'sqlite' ? config.database.file : ''})` : '(PostgreSQL)'} listening on ${url}`,
+  );
+  container.logger.info({ url, database: container.engine }, 'engops ready');
+  return { app, container, url, stop };
+}
+
+/** Installs SIGTERM/SIGINT handlers that stop the server gracefully, then exit. */
+export function stopOnSignals(server: RunningServer): void {
+  const handler = (signal: string) => {
+    server.container.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    server
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        server.container.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

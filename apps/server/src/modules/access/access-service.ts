@@ -1,0 +1,282 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role, User } from '@engops/contracts';
+import type { Db } from '../../db/database.ts';
+import type { Authenticator } from '../../http/auth.ts';
+import { dummyHash, verifyPassword } from '../../platform/access/passwords.ts';
+import {
+  can,
+  PERMISSIONS,
+  type Permission,
+  type Principal,
+  systemPrincipal,
+} from '../../platform/access/permissions.ts';
+import type { AuditContext, AuditLog } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError, isUniqueViolation } from '../../platform/errors.ts';
+import { newId, newSecret } from '../../platform/ids.ts';
+import { type Page, type PageQuery, pageById } from '../../platform/pagination.ts';
+import type { CatalogService } from '../catalog/index.ts';
+import type { AccessRepository, TokenRow } from './kysely-access-repository.ts';
+import { createRateLimiter } from './rate-limiter.ts';
+
+export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+const TOUCH_EVERY_MS = 60_000;
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  team_id: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
+function tokenView(row: TokenRow): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role as Role,
+    team_id: row.team_id,
+    expires_at: row.expires_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+    created_by: row.created_by,
+    created_at: row.created_at,
+  };
+}
+
+export function permissionsOf(principal: Principal): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can(principal, p));
+}
+
+export function createAccessService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  repo: AccessRepository;
+  catalog: CatalogService;
+}) {
+  const { db, clock, audit, repo, catalog } = deps;
+  const lastTouched = new Map<string, number>();
+  const loginByIp = createRateLimiter({ limit: 30, windowMs: 5 * 60_000 });
+  const loginByEmail = createRateLimiter({ limit: 10, windowMs: 5 * 60_000 });
+
+  function touchLater(key: string, write: () => Promise<unknown>): void {
+    const t = clock.now().getTime();
+    if (t - (lastTouched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
+    lastTouched.set(key, t);
+    write().catch(() => lastTouched.delete(key));
+  }
+
+  async function userPrincipal(userId: string, extra: Partial<Principal> = {}): Promise<Principal | null> {
+    const grants = await catalog.grantsOf(userId);
+    if (!grants || grants.disabled) return null;
+    return {
+      kind: 'user',
+      id: userId,
+      userId,
+      name: grants.name,
+      orgRole: grants.orgRole,
+      teamRoles: grants.teamRoles,
+      ...extra,
+    };
+  }
+
+  async function createSession(userId: string): Promise<{ sessionToken: string; csrfToken: string }> {
+    const sessionToken = newSecret('', 32);
+    const csrfToken = randomBytes(24).toString('base64url');
+    const at = clock.now();
+    await repo.insertSession(db, {
+      id: newId('ses'),
+      token_hash: hashSecret(sessionToken),
+      user_id: userId,
+      csrf_token: csrfToken,
+      expires_at: new Date(at.getTime() + SESSION_TTL_SECONDS * 1000).toISOString(),
+      created_at: at.toISOString(),
+      last_seen_at: at.toISOString(),
+    });
+    return { sessionToken, csrfToken };
+  }
+
+  const authenticator: Authenticator = {
+    async fromBearer(token) {
+      const row = await repo.tokenByHash(db, hashSecret(token));
+      const now = clock.now();
+      if (!row) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token is not known.');
+      if (row.revoked_at) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token was revoked.');
+      if (row.expires_at && row.expires_at <= now.toISOString())
+        return new AppError('AUTH_INVALID_TOKEN', 'The bearer token has expired.');
+      touchLater(row.id, () => repo.touchToken(db, row.id, now.toISOString()));
+      const role = row.role as Role;
+      return {
+        kind: 'token',
+        id: row.id,
+        name: `token:${row.name}`,
+        userId: row.created_by,
+        orgRole: row.team_id ? null : role,
+        teamRoles: row.team_id ? new Map([[row.team_id, role]]) : new Map(),
+      };
+    },
+    async fromSession(sessionToken) {
+      const row = await repo.sessionByHash(db, hashSecret(sessionToken));
+      const now = clock.now();
+      if (!row || row.expires_at <= now.toISOString()) return null;
+      touchLater(row.id, () => repo.touchSession(db, row.id, now.toISOString()));
+      return userPrincipal(row.user_id, { csrfToken: row.csrf_token });
+    },
+  };
+
+  return {
+    authenticator,
+    permissionsOf,
+
+    async setupRequired(): Promise<boolean> {
+      return !(await repo.setupDone(db)) && (await catalog.countUsers()) === 0;
+    },
+
+    /** One-time creation of the first administrator; returns a logged-in session. */
+    async setup(input: { email: string; name: string; password: string; time_zone: string }) {
+      if ((await catalog.countUsers()) > 0) throw new AppError('SETUP_ALREADY_DONE');
+      const user = await db.transaction().execute(async (tx) => {
+        if (!(await repo.claimSetup(tx, clock.now().toISOString()))) throw new AppError('SETUP_ALREADY_DONE');
+        return catalog.createUser({ principal: systemPrincipal }, { ...input, role: 'admin' }, tx);
+      });
+      return { user, ...(await createSession(user.id)) };
+    },
+
+    async login(email: string, password: string, ip: string) {
+      const wait = Math.max(loginByIp.hit(ip), loginByEmail.hit(email.toLowerCase()));
+      if (wait > 0) {
+        throw new AppError('AUTH_RATE_LIMITED', `Too many login attempts; retry in ${wait} s.`, {
+          headers: { 'retry-after': String(wait) },
+        });
+      }
+      const creds = await catalog.credentialsOf(email);
+      const ok = await verifyPassword(password, creds?.passwordHash ?? (await dummyHash()));
+      if (!creds?.passwordHash || !ok || creds.disabled) throw new AppError('AUTH_INVALID_CREDENTIALS');
+      loginByEmail.reset(email.toLowerCase());
+      const session = await createSession(creds.id);
+      const user = await catalog.getUser(creds.id);
+      await db.transaction().execute((tx) =>
+        audit.record(
+          tx,
+          { principal: { ...systemPrincipal, kind: 'user', id: user.id, name: user.name, userId: user.id } },
+          {
+            action: 'auth.login',
+            targetType: 'user',
+            targetId: user.id,
+          },
+        ),
+      );
+      return { user, ...session };
+    },
+
+    async logout(sessionToken: string): Promise<void> {
+      await repo.deleteSession(db, hashSecret(sessionToken));
+    },
+
+    async sessionUser(principal: Principal): Promise<User | undefined> {
+      return principal.userId ? catalog.getUser(principal.userId) : undefined;
+    },
+
+    async listTokens(page: PageQuery & { include_revoked?: boolean }): Promise<Page<TokenView>> {
+      const result = await pageById(page, (after, limit) =>
+        repo.listTokens(db, after, limit, page.include_revoked ?? false),
+      );
+      return { items: result.items.map(tokenView), next_cursor: result.next_cursor };
+    },
+
+    async createToken(
+      ctx: AuditContext,
+      input: { name: string; role: Role; team_id?: string | undefined; expires_at?: string | undefined },
+      secret?: string,
+    ): Promise<TokenView & { token: string }> {
+      if (input.team_id) {
+        if (input.role === 'admin') {
+          throw new AppError('HTTP_VALIDATION_FAILED', 'A team-scoped token cannot be admin.', {
+            errors: [{ path: 'body.role', message: 'team-scoped tokens are viewer, responder or manager' }],
+          });
+        }
+        if (!(await catalog.findTeam(input.team_id))) throw new AppError('CATALOG_TEAM_NOT_FOUND');
+      }
+      const token = secret ?? newSecret('eo_', 32);
+      const row: TokenRow = {
+        id: newId('tok'),
+        name: input.name,
+        token_hash: hashSecret(token),
+        prefix: token.slice(0, 8),
+        role: input.role,
+        team_id: input.team_id ?? null,
+        expires_at: input.expires_at ? new Date(input.expires_at).toISOString() : null,
+        last_used_at: null,
+        revoked_at: null,
+        created_by: ctx.principal.userId,
+        created_at: clock.now().toISOString(),
+      };
+      await db.transaction().execute(async (tx) => {
+        await repo.insertToken(tx, row);
+        await audit.record(tx, ctx, {
+          action: 'token.create',
+          targetType: 'token',
+          targetId: row.id,
+          teamId: row.team_id,
+          after: tokenView(row),
+        });
+      });
+      return { ...tokenView(row), token };
+    },
+
+    async revokeToken(ctx: AuditContext, id: string): Promise<TokenView> {
+      return db.transaction().execute(async (tx) => {
+        const before = await repo.tokenById(tx, id);
+        if (!before) throw new AppError('TOKENS_NOT_FOUND');
+        if (!before.revoked_at) {
+          await repo.revokeToken(tx, id, clock.now().toISOString());
+          const after = (await repo.tokenById(tx, id))!;
+          await audit.record(tx, ctx, {
+            action: 'token.revoke',
+            targetType: 'token',
+            targetId: id,
+            before: tokenView(before),
+            after: tokenView(after),
+          });
+          return tokenView(after);
+        }
+        return tokenView(before);
+      });
+    },
+
+    /**
+     * ENGOPS_ADMIN_TOKEN: make sure an org-wide admin token with exactly this secret exists. A token
+     * an admin revoked stays revoked (reported, not silently restored).
+     */
+    async ensureAdminToken(secret: string): Promise<'created' | 'exists' | 'revoked'> {
+      const existing = await repo.tokenByHash(db, hashSecret(secret));
+      if (existing) return existing.revoked_at ? 'revoked' : 'exists';
+      try {
+        await this.createToken(
+          { principal: systemPrincipal },
+          { name: 'ENGOPS_ADMIN_TOKEN', role: 'admin' },
+          secret,
+        );
+        return 'created';
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists';
+        throw error;
+      }
+    },
+
+    purgeExpiredSessions: () => repo.deleteExpiredSessions(db, clock.now().toISOString()),
+  };
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;

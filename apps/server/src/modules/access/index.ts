@@ -1,0 +1,21 @@
+import type { Db } from '../../db/database.ts';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { CatalogService } from '../catalog/index.ts';
+import { accessRoutes } from './access-routes.ts';
+import { createAccessService } from './access-service.ts';
+import { createAccessRepository } from './kysely-access-repository.ts';
+
+export type { AccessService } from './access-service.ts';
+export { hashSecret } from './access-service.ts';
+
+export function createAccessModule(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  catalog: CatalogService;
+  secureCookies: boolean;
+}) {
+  const service = createAccessService({ ...deps, repo: createAccessRepository() });
+  return { service, routes: accessRoutes(service, { secureCookies: deps.secureCookies }) };
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lowercase
+
+let lastMs = -1;
+let lastRandom = new Uint8Array(10);
+
+function encode(bytes: Uint8Array, length: number): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out.slice(0, length);
+}
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+/**
+ * Time-ordered identifiers (ULID layout, lowercase) with a readable prefix: `team_01jd…`.
+ * Ids made later in the same process sort after earlier ones, so cursors can page by id.
+ */
+export function newId(prefix: string, now: number = Date.now()): string {
+  if (now <= lastMs) {
+    // Same millisecond (or clock went back): increment the random part to keep order.
+    const next = new Uint8Array(lastRandom);
+    for (let i = next.length - 1; i >= 0; i--) {
+      const byte = next[i]!;
+      if (byte < 255) {
+        next[i] = byte + 1;
+        break;
+      }
+      next[i] = 0;
+    }
+    lastRandom = next;
+  } else {
+    lastMs = now;
+    lastRandom = new Uint8Array(randomBytes(10));
+  }
+  return `${prefix}_${encodeTime(lastMs)}${encode(lastRandom, 16)}`;
+}
+
+/** A random secret, URL-safe, with a readable prefix (`eo_` for API tokens). */
+export function newSecret(prefix: string, bytes = 32): string {
+  return `${prefix}${randomBytes(bytes).toString('base64url')}`;
+}

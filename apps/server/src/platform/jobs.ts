@@ -1,0 +1,283 @@
+import { hostname } from 'node:os';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db, Engine } from '../db/database.ts';
+import type { JobsTable } from '../db/schema.ts';
+import type { Clock } from './clock.ts';
+import { newId } from './ids.ts';
+
+/**
+ * Durable jobs: a row per unit of work with a run-at time, a lease and an attempt count.
+ * A worker claims due rows (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time),
+ * runs them, and marks them done, or schedules a retry with exponential backoff. A crashed
+ * worker's lease expires and another worker picks the job up, so nothing is lost; a live lease is
+ * never taken over, so no job runs twice at once.
+ */
+export interface EnqueueOptions {
+  kind: string;
+  payload?: unknown;
+  runAt?: Date;
+  maxAttempts?: number;
+  /** At most one job per dedupe key exists; enqueueing a duplicate is a no-op. */
+  dedupeKey?: string;
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string;
+}
+
+export type JobHandler = (job: Job, ctx: { db: Db }) => Promise<void>;
+
+export interface JobOutcomeHooks {
+  /** Called once a job has failed for the last time. */
+  onFailed?: (job: Job, error: unknown, db: Db) => Promise<void>;
+}
+
+export interface JobQueue {
+  enqueue(db: Db, options: EnqueueOptions): Promise<string>;
+  depth(): Promise<{ pending: number; running: number; failed: number }>;
+  get(id: string): Promise<JobsTable | undefined>;
+}
+
+export interface Worker {
+  register(kind: string, handler: JobHandler, hooks?: JobOutcomeHooks): void;
+  start(): void;
+  /** Stops claiming, waits for running jobs to finish. */
+  stop(): Promise<void>;
+  /** Claims and runs due jobs until none are left (tests, CLI). Returns how many ran. */
+  drain(): Promise<number>;
+  readonly id: string;
+}
+
+export const LEASE_MS = 60_000;
+
+export function backoffMs(attempt: number): number {
+  // 1 s, 2 s, 4 s ... capped at 10 minutes.
+  return Math.min(1000 * 2 ** Math.max(0, attempt - 1), 10 * 60_000);
+}
+
+function toJob(row: JobsTable): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    runAt: row.run_at,
+  };
+}
+
+export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
+  return {
+    async enqueue(db, options) {
+      const now = deps.clock.now().toISOString();
+      const id = newId('job');
+      const query = db.insertInto('jobs').values({
+        id,
+        kind: options.kind,
+        payload: JSON.stringify(options.payload ?? null),
+        status: 'pending',
+        run_at: (options.runAt ?? deps.clock.now()).toISOString(),
+        attempts: 0,
+        max_attempts: options.maxAttempts ?? 5,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        dedupe_key: options.dedupeKey ?? null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+      });
+      if (options.dedupeKey) {
+        await query.onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
+        const row = await db
+          .selectFrom('jobs')
+          .select('id')
+          .where('dedupe_key', '=', options.dedupeKey)
+          .executeTakeFirstOrThrow();
+        return row.id;
+      }
+      await query.execute();
+      return id;
+    },
+    async depth() {
+      const rows = await deps.db
+        .selectFrom('jobs')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['pending', 'running', 'failed'])
+        .groupBy('status')
+        .execute();
+      const by = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      return { pending: by.pending ?? 0, running: by.running ?? 0, failed: by.failed ?? 0 };
+    },
+    get: (id) => deps.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst(),
+  };
+}
+
+export async function claimDueJobs(
+  db: Db,
+  engine: Engine,
+  workerId: string,
+  now: Date,
+  limit: number,
+  kinds: string[],
+): Promise<JobsTable[]> {
+  if (kinds.length === 0) return [];
+  const nowIso = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
+  const due = (qb: Db) =>
+    qb
+      .selectFrom('jobs')
+      .select('id')
+      .where('kind', 'in', kinds)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]),
+          // A lease that ran out belongs to a worker that died: take the job over.
+          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', nowIso)]),
+        ]),
+      )
+      .orderBy('run_at')
+      .limit(limit);
+  const subquery = engine === 'postgres' ? due(db).forUpdate().skipLocked() : due(db);
+  return db
+    .updateTable('jobs')
+    .set({
+      status: 'running',
+      lease_owner: workerId,
+      lease_until: leaseUntil,
+      attempts: sql<number>`attempts + 1`,
+      updated_at: nowIso,
+    })
+    .where('id', 'in', subquery)
+    .returningAll()
+    .execute();
+}
+
+export function createWorker(deps: {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  logger: Logger;
+  pollMs: number;
+  concurrency?: number;
+}): Worker {
+  const id = `${hostname()}:${process.pid}:${newId('wrk').slice(-6)}`;
+  const handlers = new Map<string, { handler: JobHandler; hooks: JobOutcomeHooks }>();
+  const running = new Set<Promise<void>>();
+  const concurrency = deps.concurrency ?? 4;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let ticking: Promise<number> | undefined;
+
+  async function runOne(row: JobsTable): Promise<void> {
+    const entry = handlers.get(row.kind);
+    const job = toJob(row);
+    const log = deps.logger.child({ job_id: job.id, job_kind: job.kind, attempt: job.attempts });
+    try {
+      if (!entry) throw new Error(`no handler for job kind ${row.kind}`);
+      await entry.handler(job, { db: deps.db });
+      const now = deps.clock.now().toISOString();
+      await deps.db
+        .updateTable('jobs')
+        .set({
+          status: 'done',
+          finished_at: now,
+          updated_at: now,
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+        })
+        .where('id', '=', job.id)
+        .where('lease_owner', '=', id)
+        .execute();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const final = job.attempts >= job.maxAttempts;
+      const now = deps.clock.now();
+      log.warn({ err: message, final }, 'job failed');
+      await deps.db
+        .updateTable('jobs')
+        .set({
+          status: final ? 'failed' : 'pending',
+          run_at: final ? row.run_at : new Date(now.getTime() + backoffMs(job.attempts)).toISOString(),
+          last_error: message.slice(0, 2000),
+          lease_owner: null,
+          lease_until: null,
+          updated_at: now.toISOString(),
+          finished_at: final ? now.toISOString() : null,
+        })
+        .where('id', '=', job.id)
+        .where('lease_owner', '=', id)
+        .execute();
+      if (final && entry?.hooks.onFailed) {
+        try {
+          await entry.hooks.onFailed(job, error, deps.db);
+        } catch (hookError) {
+          log.error({ err: hookError }, 'job failure hook failed');
+        }
+      }
+    }
+  }
+
+  async function tick(): Promise<number> {
+    const free = concurrency - running.size;
+    if (free <= 0) return 0;
+    const rows = await claimDueJobs(deps.db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]);
+    for (const row of rows) {
+      const p = runOne(row).finally(() => running.delete(p));
+      running.add(p);
+    }
+    return rows.length;
+  }
+
+  function schedule(delay: number) {
+    if (stopped) return;
+    timer = setTimeout(async () => {
+      let claimed = 0;
+      try {
+        ticking = tick();
+        claimed = await ticking;
+      } catch (error) {
+        deps.logger.error({ err: error }, 'job claim failed');
+      } finally {
+        ticking = undefined;
+      }
+      // Busy: look again soon; idle: wait the poll interval.
+      schedule(claimed > 0 ? 10 : deps.pollMs);
+    }, delay);
+    timer.unref?.();
+  }
+
+  return {
+    id,
+    register(kind, handler, hooks = {}) {
+      handlers.set(kind, { handler, hooks });
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (ticking) await ticking.catch(() => 0);
+      await Promise.allSettled([...running]);
+    },
+    async drain() {
+      let total = 0;
+      for (;;) {
+        const claimed = await tick();
+        await Promise.allSettled([...running]);
+        if (claimed === 0) return total;
+        total += claimed;
+      }
+    },
+  };
+}

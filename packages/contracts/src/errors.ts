@@ -1,0 +1,128 @@
+/**
+ * The error catalogue: every stable code the API can return, with its HTTP status and meaning.
+ * docs/errors.md is generated from this list (npm run docs:errors) and a test keeps them in step.
+ */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  readonly description: string;
+}
+
+export const ERROR_CATALOGUE = {
+  HTTP_VALIDATION_FAILED: {
+    status: 400,
+    title: 'Request validation failed',
+    description:
+      'The body, query or path parameters do not match the schema; `errors` lists each field at fault.',
+  },
+  HTTP_MALFORMED_JSON: {
+    status: 400,
+    title: 'Malformed JSON',
+    description: 'The request body is not valid JSON.',
+  },
+  HTTP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'Send request bodies as application/json.',
+  },
+  HTTP_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    description: 'The request body exceeds the configured limit (ENGOPS_BODY_LIMIT_BYTES).',
+  },
+  HTTP_NOT_FOUND: { status: 404, title: 'Not found', description: 'No route matches this method and path.' },
+  HTTP_INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    description: 'An unexpected error; the server log has the details under the same request id.',
+  },
+  HTTP_SERVICE_UNAVAILABLE: {
+    status: 503,
+    title: 'Service unavailable',
+    description: 'The server is starting (migrations not yet applied) or shutting down.',
+  },
+  AUTH_UNAUTHENTICATED: {
+    status: 401,
+    title: 'Authentication required',
+    description: 'Send `Authorization: Bearer <token>` or log in to get a session cookie.',
+  },
+  AUTH_INVALID_TOKEN: {
+    status: 401,
+    title: 'Invalid token',
+    description: 'The bearer token is unknown, revoked or expired.',
+  },
+  AUTH_INVALID_CREDENTIALS: {
+    status: 401,
+    title: 'Invalid credentials',
+    description: 'Wrong email or password.',
+  },
+  AUTH_FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    description: 'The caller is authenticated but its role does not grant the permission this action needs.',
+  },
+  AUTH_CSRF_FAILED: {
+    status: 403,
+    title: 'CSRF check failed',
+    description:
+      'Cookie-authenticated mutations must send the session CSRF token in the `X-CSRF-Token` header.',
+  },
+  AUTH_RATE_LIMITED: {
+    status: 429,
+    title: 'Too many login attempts',
+    description:
+      'Login attempts for this address or account are rate-limited; retry after `Retry-After` seconds.',
+  },
+  SETUP_ALREADY_DONE: {
+    status: 409,
+    title: 'Setup already completed',
+    description: 'The first administrator exists; log in instead.',
+  },
+  CATALOG_TEAM_NOT_FOUND: { status: 404, title: 'Team not found', description: 'No team has this id.' },
+  CATALOG_TEAM_NAME_TAKEN: { status: 409, title: 'Team name taken', description: 'Team names are unique.' },
+  CATALOG_TEAM_HAS_SERVICES: {
+    status: 409,
+    title: 'Team still owns services',
+    description: 'Move or delete the services of a team before deleting it.',
+  },
+  CATALOG_USER_NOT_FOUND: { status: 404, title: 'User not found', description: 'No user has this id.' },
+  CATALOG_USER_EMAIL_TAKEN: {
+    status: 409,
+    title: 'Email taken',
+    description: 'Another user has this email address (compared case-insensitively).',
+  },
+  CATALOG_SERVICE_NOT_FOUND: {
+    status: 404,
+    title: 'Service not found',
+    description: 'No service has this id.',
+  },
+  CATALOG_SERVICE_NAME_TAKEN: {
+    status: 409,
+    title: 'Service name taken',
+    description: 'Service names are unique.',
+  },
+  TOKENS_NOT_FOUND: { status: 404, title: 'Token not found', description: 'No API token has this id.' },
+  POLICY_VERSION_CONFLICT: {
+    status: 409,
+    title: 'Policy changed meanwhile',
+    description: 'The policy was updated since you read it; reload it and apply your change again.',
+  },
+  NOTIFICATIONS_CHANNEL_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Channel not configured',
+    description: 'Email needs ENGOPS_SMTP_HOST; configure it before sending email notifications.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** The body of every error response (RFC 9457 problem details with engops' stable code). */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: Array<{ path: string; message: string }>;
+  request_id?: string;
+}

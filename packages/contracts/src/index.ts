@@ -1,0 +1,5 @@
+export * from './catalog.ts';
+export * from './common.ts';
+export * from './errors.ts';
+export * from './platform.ts';
+export * from './roles.ts';

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { idSchema, isoInstantSchema } from './common.ts';
+import { roleSchema } from './roles.ts';
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: roleSchema,
+  team_id: z.string().nullable(),
+  expires_at: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.string(),
+});
+export const createTokenSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: roleSchema,
+  team_id: idSchema.optional(),
+  expires_at: isoInstantSchema.optional(),
+});
+export const createdTokenSchema = tokenSchema.extend({ token: z.string() });
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor_type: z.string(),
+  actor_id: z.string().nullable(),
+  actor_name: z.string(),
+  action: z.string(),
+  target_type: z.string(),
+  target_id: z.string().nullable(),
+  team_id: z.string().nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  request_id: z.string().nullable(),
+});
+export const auditQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+  actor_id: z.string().max(64).optional(),
+  action: z.string().max(100).optional(),
+  target_type: z.string().max(50).optional(),
+  target_id: z.string().max(64).optional(),
+  since: isoInstantSchema.optional(),
+  until: isoInstantSchema.optional(),
+});
+
+const tier = z.enum(['elite', 'high', 'medium', 'low']);
+const hours = z
+  .number()
+  .positive()
+  .max(24 * 365);
+
+/**
+ * The organisation policy: the handbook's numbers, as defaults every team can tune. Modules read
+ * thresholds from here and nowhere else.
+ */
+export const policySchema = z.strictObject({
+  dora: z
+    .strictObject({
+      production_environment: z.string().min(1).max(100).default('production'),
+      // Deployment frequency: deployments per day at or above which a tier is reached.
+      deployment_frequency_per_day: z
+        .strictObject({
+          elite: z.number().positive(),
+          high: z.number().positive(),
+          medium: z.number().positive(),
+        })
+        .default({ elite: 1, high: 1 / 7, medium: 1 / 30 }),
+      // Lead time and time to restore: upper bounds in hours for each tier.
+      lead_time_hours: z
+        .strictObject({ elite: hours, high: hours, medium: hours })
+        .default({ elite: 1, high: 24 * 7, medium: 24 * 30 }),
+      time_to_restore_hours: z
+        .strictObject({ elite: hours, high: hours, medium: hours })
+        .default({ elite: 1, high: 24, medium: 24 * 7 }),
+      // Change failure rate: upper bounds (fractions) for each tier.
+      change_failure_rate: z
+        .strictObject({
+          elite: z.number().min(0).max(1),
+          high: z.number().min(0).max(1),
+          medium: z.number().min(0).max(1),
+        })
+        .default({ elite: 0.05, high: 0.1, medium: 0.15 }),
+      target_tier: tier.default('elite'),
+    })
+    .default({
+      production_environment: 'production',
+      deployment_frequency_per_day: { elite: 1, high: 1 / 7, medium: 1 / 30 },
+      lead_time_hours: { elite: 1, high: 24 * 7, medium: 24 * 30 },
+      time_to_restore_hours: { elite: 1, high: 24, medium: 24 * 7 },
+      change_failure_rate: { elite: 0.05, high: 0.1, medium: 0.15 },
+      target_tier: 'elite',
+    }),
+  postmortems: z
+    .strictObject({ deadline_hours: hours.default(48), reminder_before_hours: hours.default(12) })
+    .default({ deadline_hours: 48, reminder_before_hours: 12 }),
+  code_review: z
+    .strictObject({
+      review_target_hours: hours.default(24),
+      branch_max_age_hours: hours.default(24 * 7),
+      small_pr_max_lines: z.number().int().positive().default(400),
+    })
+    .default({ review_target_hours: 24, branch_max_age_hours: 24 * 7, small_pr_max_lines: 400 }),
+  on_call: z
+    .strictObject({
+      rotation_by_team_size: z
+        .array(
+          z.strictObject({
+            min_size: z.number().int().min(1),
+            max_size: z.number().int().min(1).nullable(),
+            rotation: z.enum(['informal', 'weekly', 'multiple-by-service']),
+          }),
+        )
+        .min(1)
+        .default([
+          { min_size: 1, max_size: 3, rotation: 'informal' },
+          { min_size: 4, max_size: 8, rotation: 'weekly' },
+          { min_size: 9, max_size: null, rotation: 'multiple-by-service' },
+        ]),
+      max_pages_per_shift: z.number().int().positive().default(2),
+      off_hours: z
+        .strictObject({
+          weekday_start: z.string().regex(/^\d\d:\d\d$/),
+          weekday_end: z.string().regex(/^\d\d:\d\d$/),
+        })
+        .default({ weekday_start: '09:00', weekday_end: '18:00' }),
+    })
+    .default({
+      rotation_by_team_size: [
+        { min_size: 1, max_size: 3, rotation: 'informal' },
+        { min_size: 4, max_size: 8, rotation: 'weekly' },
+        { min_size: 9, max_size: null, rotation: 'multiple-by-service' },
+      ],
+      max_pages_per_shift: 2,
+      off_hours: { weekday_start: '09:00', weekday_end: '18:00' },
+    }),
+  releases: z
+    .strictObject({
+      stages: z
+        .array(z.string().min(1).max(50))
+        .min(1)
+        .default(['ci', 'staging', 'canary', 'production', 'monitor']),
+      monitor_window_minutes: z.number().int().positive().default(30),
+    })
+    .default({ stages: ['ci', 'staging', 'canary', 'production', 'monitor'], monitor_window_minutes: 30 }),
+  security: z
+    .strictObject({ access_review_interval_days: z.number().int().positive().default(90) })
+    .default({ access_review_interval_days: 90 }),
+});
+export type Policy = z.infer<typeof policySchema>;
+export const policyResponseSchema = z.object({
+  policy: policySchema,
+  version: z.number().int(),
+  updated_at: z.string().nullable(),
+  updated_by: z.string().nullable(),
+});
+export const updatePolicySchema = z.strictObject({ policy: policySchema, version: z.number().int().min(0) });
+
+export const NOTIFICATION_CHANNELS = ['email', 'webhook', 'slack'] as const;
+export const notificationSchema = z.object({
+  id: z.string(),
+  channel: z.enum(NOTIFICATION_CHANNELS),
+  target: z.string(),
+  subject: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  source: z.string().nullable(),
+  created_at: z.string(),
+  delivered_at: z.string().nullable(),
+});
+export const sendNotificationSchema = z.strictObject({
+  channel: z.enum(NOTIFICATION_CHANNELS),
+  target: z.string().min(1).max(2048),
+  subject: z.string().min(1).max(500),
+  text: z.string().max(20000).default(''),
+  webhook_secret: z.string().max(500).optional(),
+});
+export const notificationsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  channel: z.enum(NOTIFICATION_CHANNELS).optional(),
+});
