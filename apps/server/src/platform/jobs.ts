@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Db, Engine } from '../db/database.ts';
 import type { JobsTable } from '../db/schema.ts';
@@ -11,7 +10,11 @@ import { newId } from './ids.ts';
  * A worker claims due rows (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time),
  * runs them, and marks them done, or schedules a retry with exponential backoff. A crashed
  * worker's lease expires and another worker picks the job up, so nothing is lost; a live lease is
- * never taken over, so no job runs twice at once.
+ * never taken over (the running worker renews it), so no job runs twice at once. Each claim is
+ * fenced by (lease_owner, attempts): only the claim that is still current may record the outcome,
+ * and a job whose final attempt lost its worker is failed rather than run beyond max_attempts.
+ * Delivery is at least once: a worker that dies after the handler's effect but before recording
+ * it leaves the job to be run again, so handlers must be idempotent.
  */
 export interface EnqueueOptions {
   kind: string;
@@ -59,17 +62,6 @@ export const LEASE_MS = 60_000;
 export function backoffMs(attempt: number): number {
   // 1 s, 2 s, 4 s ... capped at 10 minutes.
   return Math.min(1000 * 2 ** Math.max(0, attempt - 1), 10 * 60_000);
-}
-
-function toJob(row: JobsTable): Job {
-  return {
-    id: row.id,
-    kind: row.kind,
-    payload: JSON.parse(row.payload) as unknown,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    runAt: row.run_at,
-  };
 }
 
 export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
@@ -147,13 +139,14 @@ export async function claimDueJobs(
   const subquery = engine === 'postgres' ? due(db).forUpdate().skipLocked() : due(db);
   return db
     .updateTable('jobs')
-    .set({
+    .set((eb) => ({
       status: 'running',
       lease_owner: workerId,
       lease_until: leaseUntil,
-      attempts: sql<number>`attempts + 1`,
+      // The attempt number doubles as the claim's fencing token (see runOne).
+      attempts: eb('attempts', '+', 1),
       updated_at: nowIso,
-    })
+    }))
     .where('id', 'in', subquery)
     .returningAll()
     .execute();
@@ -177,51 +170,81 @@ export function createWorker(deps: {
 
   async function runOne(row: JobsTable): Promise<void> {
     const entry = handlers.get(row.kind);
-    const job = toJob(row);
+    const job: Job = {
+      id: row.id,
+      kind: row.kind,
+      payload: null,
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+      runAt: row.run_at,
+    };
     const log = deps.logger.child({ job_id: job.id, job_kind: job.kind, attempt: job.attempts });
+    // This claim, and no other: the lease owner and the attempt number it set. A worker whose lease
+    // ran out (and whose job another worker took over) must not finish or fail the new attempt.
+    const ownClaim = () =>
+      deps.db
+        .updateTable('jobs')
+        .where('id', '=', row.id)
+        .where('lease_owner', '=', id)
+        .where('attempts', '=', row.attempts);
+    // Keep the lease alive while the handler runs, so a slow job is not taken over as if its worker died.
+    const heartbeat = setInterval(() => {
+      ownClaim()
+        .set({ lease_until: new Date(deps.clock.now().getTime() + LEASE_MS).toISOString() })
+        .execute()
+        .catch((error: unknown) => log.warn({ err: error }, 'job lease renewal failed'));
+    }, LEASE_MS / 3);
+    heartbeat.unref?.();
     try {
-      if (!entry) throw new Error(`no handler for job kind ${row.kind}`);
-      await entry.handler(job, { db: deps.db });
-      const now = deps.clock.now().toISOString();
-      await deps.db
-        .updateTable('jobs')
-        .set({
-          status: 'done',
-          finished_at: now,
-          updated_at: now,
-          lease_owner: null,
-          lease_until: null,
-          last_error: null,
-        })
-        .where('id', '=', job.id)
-        .where('lease_owner', '=', id)
-        .execute();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const final = job.attempts >= job.maxAttempts;
-      const now = deps.clock.now();
-      log.warn({ err: message, final }, 'job failed');
-      await deps.db
-        .updateTable('jobs')
-        .set({
-          status: final ? 'failed' : 'pending',
-          run_at: final ? row.run_at : new Date(now.getTime() + backoffMs(job.attempts)).toISOString(),
-          last_error: message.slice(0, 2000),
-          lease_owner: null,
-          lease_until: null,
-          updated_at: now.toISOString(),
-          finished_at: final ? now.toISOString() : null,
-        })
-        .where('id', '=', job.id)
-        .where('lease_owner', '=', id)
-        .execute();
-      if (final && entry?.hooks.onFailed) {
-        try {
-          await entry.hooks.onFailed(job, error, deps.db);
-        } catch (hookError) {
-          log.error({ err: hookError }, 'job failure hook failed');
+      try {
+        job.payload = JSON.parse(row.payload) as unknown;
+        if (!entry) throw new Error(`no handler for job kind ${row.kind}`);
+        if (row.attempts > row.max_attempts) {
+          // Taken over after its final attempt's worker died: do not run it beyond max_attempts.
+          throw new Error(
+            `the worker running attempt ${row.max_attempts} of ${row.max_attempts} stopped before it finished`,
+          );
+        }
+        await entry.handler(job, { db: deps.db });
+        const now = deps.clock.now().toISOString();
+        const done = await ownClaim()
+          .set({
+            status: 'done',
+            finished_at: now,
+            updated_at: now,
+            lease_owner: null,
+            lease_until: null,
+            last_error: null,
+          })
+          .executeTakeFirst();
+        if (Number(done.numUpdatedRows) === 0) log.warn('job finished after its lease was taken over');
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const final = row.attempts >= row.max_attempts;
+        const now = deps.clock.now();
+        log.warn({ err: message, final }, 'job failed');
+        const failed = await ownClaim()
+          .set({
+            status: final ? 'failed' : 'pending',
+            run_at: final ? row.run_at : new Date(now.getTime() + backoffMs(row.attempts)).toISOString(),
+            last_error: message.slice(0, 2000),
+            lease_owner: null,
+            lease_until: null,
+            updated_at: now.toISOString(),
+            finished_at: final ? now.toISOString() : null,
+          })
+          .executeTakeFirst();
+        // Only the worker that still held the claim reports the final failure (once).
+        if (final && Number(failed.numUpdatedRows) > 0 && entry?.hooks.onFailed) {
+          try {
+            await entry.hooks.onFailed(job, error, deps.db);
+          } catch (hookError) {
+            log.error({ err: hookError }, 'job failure hook failed');
+          }
         }
       }
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -230,7 +253,13 @@ export function createWorker(deps: {
     if (free <= 0) return 0;
     const rows = await claimDueJobs(deps.db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]);
     for (const row of rows) {
-      const p = runOne(row).finally(() => running.delete(p));
+      // runOne only rejects when the database fails while recording the outcome; the lease then
+      // expires and another worker retries the job. Never leave the rejection unhandled.
+      const p: Promise<void> = runOne(row)
+        .catch((error: unknown) =>
+          deps.logger.error({ err: error, job_id: row.id }, 'job outcome not recorded'),
+        )
+        .finally(() => running.delete(p));
       running.add(p);
     }
     return rows.length;
@@ -273,9 +302,11 @@ export function createWorker(deps: {
     async drain() {
       let total = 0;
       for (;;) {
+        const full = running.size >= concurrency;
         const claimed = await tick();
         await Promise.allSettled([...running]);
-        if (claimed === 0) return total;
+        // Nothing claimed with free slots: nothing is due. With no free slots, look again.
+        if (claimed === 0 && !full) return total;
         total += claimed;
       }
     },

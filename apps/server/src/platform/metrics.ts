@@ -24,8 +24,12 @@ export function createMetrics(deps: { jobs: JobQueue; processMetrics: boolean })
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const depth = await deps.jobs.depth();
-      for (const [state, n] of Object.entries(depth)) this.set({ state }, n);
+      try {
+        const depth = await deps.jobs.depth();
+        for (const [state, n] of Object.entries(depth)) this.set({ state }, n);
+      } catch {
+        // Before migrations (or with the database away) there is no queue to count; /metrics stays up.
+      }
     },
   });
   return {

@@ -46,6 +46,24 @@ export interface Notifier {
 
 export const DELIVER_JOB = 'notification.deliver';
 
+/** One plain address (`name@host`): no display name, no list, so a target is one recipient. */
+const EMAIL_ADDRESS = /^[^\s@,;:<>()"[\]]+@[^\s@,;:<>()"[\]]+$/;
+
+/** Why `target` cannot be delivered to on `channel`, or null when it can. */
+export function targetProblem(channel: ChannelName, target: string): string | null {
+  if (channel === 'email') {
+    return EMAIL_ADDRESS.test(target) ? null : 'must be one email address, like oncall@example.com';
+  }
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return 'must be an absolute http or https URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
+  return null;
+}
+
 function view(row: NotificationsTable): NotificationView {
   return {
     id: row.id,
@@ -134,6 +152,13 @@ export function createNotifier(deps: {
     async send(tx, input) {
       if (deps.channels[input.channel].configured === false) {
         throw new AppError('NOTIFICATIONS_CHANNEL_NOT_CONFIGURED');
+      }
+      // Refuse now what could never be delivered, rather than retrying it for an hour.
+      const problem = targetProblem(input.channel, input.target);
+      if (problem) {
+        throw new AppError('HTTP_VALIDATION_FAILED', `The ${input.channel} target ${problem}.`, {
+          errors: [{ path: 'body.target', message: problem }],
+        });
       }
       const id = newId('ntf');
       const now = clock.now().toISOString();
