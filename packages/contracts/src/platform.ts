@@ -52,6 +52,27 @@ const hours = z
   .number()
   .positive()
   .max(24 * 365);
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day, HH:MM');
+
+/** Tier thresholds must be ordered: elite is the strictest, then high, then medium. */
+function ordered(direction: 'ascending' | 'descending') {
+  return (t: { elite: number; high: number; medium: number }, ctx: z.RefinementCtx) => {
+    const ok =
+      direction === 'ascending'
+        ? t.elite <= t.high && t.high <= t.medium
+        : t.elite >= t.high && t.high >= t.medium;
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['high'],
+        message:
+          direction === 'ascending'
+            ? 'thresholds must not decrease from elite to high to medium'
+            : 'thresholds must not increase from elite to high to medium',
+      });
+    }
+  };
+}
 
 /**
  * The organisation policy: the handbook's numbers, as defaults every team can tune. Modules read
@@ -68,13 +89,16 @@ export const policySchema = z.strictObject({
           high: z.number().positive(),
           medium: z.number().positive(),
         })
+        .superRefine(ordered('descending'))
         .default({ elite: 1, high: 1 / 7, medium: 1 / 30 }),
       // Lead time and time to restore: upper bounds in hours for each tier.
       lead_time_hours: z
         .strictObject({ elite: hours, high: hours, medium: hours })
+        .superRefine(ordered('ascending'))
         .default({ elite: 1, high: 24 * 7, medium: 24 * 30 }),
       time_to_restore_hours: z
         .strictObject({ elite: hours, high: hours, medium: hours })
+        .superRefine(ordered('ascending'))
         .default({ elite: 1, high: 24, medium: 24 * 7 }),
       // Change failure rate: upper bounds (fractions) for each tier.
       change_failure_rate: z
@@ -83,6 +107,7 @@ export const policySchema = z.strictObject({
           high: z.number().min(0).max(1),
           medium: z.number().min(0).max(1),
         })
+        .superRefine(ordered('ascending'))
         .default({ elite: 0.05, high: 0.1, medium: 0.15 }),
       target_tier: tier.default('elite'),
     })
@@ -115,6 +140,13 @@ export const policySchema = z.strictObject({
           }),
         )
         .min(1)
+        .superRefine((rules, ctx) => {
+          rules.forEach((rule, i) => {
+            if (rule.max_size !== null && rule.max_size < rule.min_size) {
+              ctx.addIssue({ code: 'custom', path: [i, 'max_size'], message: 'must be at least min_size' });
+            }
+          });
+        })
         .default([
           { min_size: 1, max_size: 3, rotation: 'informal' },
           { min_size: 4, max_size: 8, rotation: 'weekly' },
@@ -123,8 +155,8 @@ export const policySchema = z.strictObject({
       max_pages_per_shift: z.number().int().positive().default(2),
       off_hours: z
         .strictObject({
-          weekday_start: z.string().regex(/^\d\d:\d\d$/),
-          weekday_end: z.string().regex(/^\d\d:\d\d$/),
+          weekday_start: clockTime,
+          weekday_end: clockTime,
         })
         .default({ weekday_start: '09:00', weekday_end: '18:00' }),
     })
@@ -142,6 +174,7 @@ export const policySchema = z.strictObject({
       stages: z
         .array(z.string().min(1).max(50))
         .min(1)
+        .refine((stages) => new Set(stages).size === stages.length, { message: 'stages must be unique' })
         .default(['ci', 'staging', 'canary', 'production', 'monitor']),
       monitor_window_minutes: z.number().int().positive().default(30),
     })

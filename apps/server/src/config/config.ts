@@ -21,6 +21,8 @@ const envSchema = z.object({
   ENGOPS_WORKER: boolish.default(true),
   ENGOPS_WORKER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   ENGOPS_SECURE_COOKIES: boolish.default(false),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (login rate limits use it). */
+  ENGOPS_TRUST_PROXY: boolish.default(false),
   ENGOPS_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -58,6 +60,7 @@ export interface Config {
   readonly logLevel: string;
   readonly worker: { readonly enabled: boolean; readonly pollMs: number };
   readonly secureCookies: boolean;
+  readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
   readonly smtp?: SmtpConfig;
   readonly webDist?: string;
@@ -85,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.ENGOPS_LOG_LEVEL,
     worker: { enabled: e.ENGOPS_WORKER, pollMs: e.ENGOPS_WORKER_POLL_MS },
     secureCookies: e.ENGOPS_SECURE_COOKIES,
+    trustProxy: e.ENGOPS_TRUST_PROXY,
     bodyLimitBytes: e.ENGOPS_BODY_LIMIT_BYTES,
     ...(e.ENGOPS_SMTP_HOST
       ? {

@@ -1,10 +1,12 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
 import { m0001Platform } from './migrations/0001-platform.ts';
+import { m0002Incidents } from './migrations/0002-incidents.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-platform': m0001Platform,
+  '0002-incidents': m0002Incidents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -14,11 +16,18 @@ export interface MigrationReport {
 }
 
 export async function migrateToLatest(db: Db): Promise<MigrationReport> {
+  // On PostgreSQL, name the schema: Kysely otherwise looks for its tables in every schema and can
+  // mistake another schema's migration table (another engops on the same database) for ours.
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db,
     provider,
     migrationTableName: 'engops_migrations',
     migrationLockTableName: 'engops_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -48,7 +48,14 @@ export function sendProblem(reply: FastifyReply, error: AppError, request: Fasti
   return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemOf(error, request.id));
 }
 
-export function registerProblemHandlers(app: FastifyInstance): void {
+/**
+ * Registers the error and not-found handlers. `notFound` may answer first (the web UI's client-side
+ * routes); whatever it leaves unanswered gets a 404 problem.
+ */
+export function registerProblemHandlers(
+  app: FastifyInstance,
+  notFound?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = error instanceof AppError ? error : fromFastify(error);
     if (appError) {
@@ -58,11 +65,31 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, new AppError('HTTP_INTERNAL', 'An unexpected error occurred.'), request);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      new AppError('HTTP_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`),
-      request,
-    ),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      notFound?.(request, reply) ??
+      sendProblem(
+        reply,
+        new AppError('HTTP_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+        request,
+      ),
   );
+}
+
+/**
+ * Fastify's `frameworkErrors` option (errors raised before routing: a malformed percent-encoding in
+ * the URL, an over-long path parameter). Without it Fastify answers those in its own JSON shape.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const appError =
+    error.statusCode !== undefined && error.statusCode >= 500
+      ? new AppError('HTTP_INTERNAL', 'An unexpected error occurred.')
+      : new AppError('HTTP_VALIDATION_FAILED', 'The URL is not valid.', {
+          errors: [{ path: 'url', message: error.message }],
+        });
+  return sendProblem(reply, appError, request);
 }

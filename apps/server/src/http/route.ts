@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { can, type Permission, type Principal } from '../platform/access/permissions.ts';
@@ -46,8 +47,15 @@ export interface RouteSpec<
   response: Schema | null;
   /** Other documented statuses and their error codes. */
   errors?: number[];
-  /** Raw body content types this route also accepts (documented only). */
+  /** Leave the route out of /openapi.json (it is still served and enforced). */
   hide?: boolean;
+  /** A body limit for this route, in bytes (default: ENGOPS_BODY_LIMIT_BYTES). */
+  bodyLimit?: number;
+  /**
+   * Compatibility routes that must answer in another API's error format (PagerDuty's) render
+   * their own errors: return a reply to take over, or undefined for problem+json.
+   */
+  renderError?: (error: unknown, reply: FastifyReply) => FastifyReply | undefined;
   handler(ctx: RouteContext<Out<B>, Out<Q>, Out<P>>): Promise<unknown>;
 }
 
@@ -88,12 +96,44 @@ function parse(
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Compares two secrets in time independent of where they differ. */
+function sameSecret(sent: string | string[] | undefined, expected: string): boolean {
+  if (typeof sent !== 'string') return false;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(sent), digest(expected));
+}
+
+/** `application/json` with optional parameters (Fastify parses only these as JSON). */
+function isJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+const declared = new WeakMap<FastifyInstance, RouteSpec[]>();
+
+/** Every route registered on `app` through `registerRoutes`, in registration order. */
+export function registeredRoutes(app: FastifyInstance): readonly RouteSpec[] {
+  return declared.get(app) ?? [];
+}
+
 export function registerRoutes(app: FastifyInstance, routes: RouteSpec[], registry: RouteSpec[]): void {
+  const all = declared.get(app) ?? [];
+  declared.set(app, all);
   for (const route of routes) {
     registry.push(route);
+    all.push(route);
     app.route({
       method: route.method,
       url: route.url,
+      ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+      ...(route.renderError
+        ? {
+            errorHandler: (error, _request, reply) => {
+              const rendered = route.renderError?.(error, reply);
+              if (rendered) return rendered;
+              throw error;
+            },
+          }
+        : {}),
       handler: async (request, reply) => {
         const principal = request.principal;
         if (route.auth !== 'public') {
@@ -102,9 +142,17 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[], regist
             throw new AppError('AUTH_FORBIDDEN', `This action needs the ${route.auth} permission.`);
           }
           if (MUTATING.has(route.method) && principal.csrfToken !== undefined) {
-            const sent = request.headers['x-csrf-token'];
-            if (sent !== principal.csrfToken) throw new AppError('AUTH_CSRF_FAILED');
+            if (!sameSecret(request.headers['x-csrf-token'], principal.csrfToken))
+              throw new AppError('AUTH_CSRF_FAILED');
           }
+        }
+        // Fastify also parses text/plain; a route that takes a JSON body accepts JSON only.
+        if (route.body && request.body !== undefined && !isJson(request.headers['content-type'])) {
+          throw new AppError('HTTP_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.', {
+            errors: [
+              { path: 'body', message: `content type ${request.headers['content-type']} is not JSON` },
+            ],
+          });
         }
         const errors: FieldError[] = [];
         const params = parse('params', route.params, request.params, errors);

@@ -21,6 +21,10 @@ import { createRateLimiter } from './rate-limiter.ts';
 
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 const TOUCH_EVERY_MS = 60_000;
+/** Login attempts allowed per window, per client address and per account (email). */
+export const LOGIN_LIMIT_PER_IP = 30;
+export const LOGIN_LIMIT_PER_EMAIL = 10;
+export const LOGIN_WINDOW_MS = 5 * 60_000;
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -67,14 +71,31 @@ export function createAccessService(deps: {
 }) {
   const { db, clock, audit, repo, catalog } = deps;
   const lastTouched = new Map<string, number>();
-  const loginByIp = createRateLimiter({ limit: 30, windowMs: 5 * 60_000 });
-  const loginByEmail = createRateLimiter({ limit: 10, windowMs: 5 * 60_000 });
+  const clockMs = () => clock.now().getTime();
+  const loginByIp = createRateLimiter({ limit: LOGIN_LIMIT_PER_IP, windowMs: LOGIN_WINDOW_MS, now: clockMs });
+  const loginByEmail = createRateLimiter({
+    limit: LOGIN_LIMIT_PER_EMAIL,
+    windowMs: LOGIN_WINDOW_MS,
+    now: clockMs,
+  });
 
-  function touchLater(key: string, write: () => Promise<unknown>): void {
-    const t = clock.now().getTime();
-    if (t - (lastTouched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
+  /**
+   * Records last use (of a token or session) at most once a minute per credential. Awaited, so a
+   * response that used a credential is never observed before its last-use time; a failed write
+   * does not fail the request.
+   */
+  async function touch(key: string, write: () => Promise<unknown>): Promise<void> {
+    const t = clockMs();
+    if (t - (lastTouched.get(key) ?? Number.NEGATIVE_INFINITY) < TOUCH_EVERY_MS) return;
+    if (lastTouched.size > 10_000) {
+      for (const [k, at] of lastTouched) if (t - at >= TOUCH_EVERY_MS) lastTouched.delete(k);
+    }
     lastTouched.set(key, t);
-    write().catch(() => lastTouched.delete(key));
+    try {
+      await write();
+    } catch {
+      lastTouched.delete(key);
+    }
   }
 
   async function userPrincipal(userId: string, extra: Partial<Principal> = {}): Promise<Principal | null> {
@@ -115,7 +136,7 @@ export function createAccessService(deps: {
       if (row.revoked_at) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token was revoked.');
       if (row.expires_at && row.expires_at <= now.toISOString())
         return new AppError('AUTH_INVALID_TOKEN', 'The bearer token has expired.');
-      touchLater(row.id, () => repo.touchToken(db, row.id, now.toISOString()));
+      await touch(row.id, () => repo.touchToken(db, row.id, now.toISOString()));
       const role = row.role as Role;
       return {
         kind: 'token',
@@ -130,7 +151,7 @@ export function createAccessService(deps: {
       const row = await repo.sessionByHash(db, hashSecret(sessionToken));
       const now = clock.now();
       if (!row || row.expires_at <= now.toISOString()) return null;
-      touchLater(row.id, () => repo.touchSession(db, row.id, now.toISOString()));
+      await touch(row.id, () => repo.touchSession(db, row.id, now.toISOString()));
       return userPrincipal(row.user_id, { csrfToken: row.csrf_token });
     },
   };
@@ -208,12 +229,19 @@ export function createAccessService(deps: {
         }
         if (!(await catalog.findTeam(input.team_id))) throw new AppError('CATALOG_TEAM_NOT_FOUND');
       }
+      if (input.expires_at && new Date(input.expires_at).getTime() <= clock.now().getTime()) {
+        throw new AppError('HTTP_VALIDATION_FAILED', 'A token cannot expire in the past.', {
+          errors: [{ path: 'body.expires_at', message: 'must be in the future' }],
+        });
+      }
       const token = secret ?? newSecret('eo_', 32);
       const row: TokenRow = {
         id: newId('tok'),
         name: input.name,
         token_hash: hashSecret(token),
-        prefix: token.slice(0, 8),
+        // The prefix identifies generated tokens in lists and the audit log; an operator's own
+        // secret (ENGOPS_ADMIN_TOKEN) shows none of its characters.
+        prefix: secret === undefined ? token.slice(0, 8) : '',
         role: input.role,
         team_id: input.team_id ?? null,
         expires_at: input.expires_at ? new Date(input.expires_at).toISOString() : null,

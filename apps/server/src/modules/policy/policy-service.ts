@@ -2,7 +2,7 @@ import { type Policy, policySchema } from '@engops/contracts';
 import type { Db } from '../../db/database.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 
 const ROW_ID = 'org';
 
@@ -34,47 +34,61 @@ export function createPolicyService(deps: { db: Db; clock: Clock; audit: AuditLo
     };
   }
 
+  function write(ctx: AuditContext, policy: Policy, version: number): Promise<PolicyDocument> {
+    return db.transaction().execute(async (tx) => {
+      const before = await read(tx);
+      if (before.version !== version) {
+        throw new AppError(
+          'POLICY_VERSION_CONFLICT',
+          `You edited version ${version}; the current version is ${before.version}.`,
+        );
+      }
+      const at = clock.now().toISOString();
+      const next = {
+        id: ROW_ID,
+        document: JSON.stringify(policy),
+        version: version + 1,
+        updated_at: at,
+        updated_by: ctx.principal.name,
+      };
+      if (version === 0) await tx.insertInto('policy').values(next).execute();
+      else {
+        const result = await tx
+          .updateTable('policy')
+          .set(next)
+          .where('id', '=', ROW_ID)
+          .where('version', '=', version)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) throw new AppError('POLICY_VERSION_CONFLICT');
+      }
+      await audit.record(tx, ctx, {
+        action: 'policy.update',
+        targetType: 'policy',
+        targetId: ROW_ID,
+        before: before.policy,
+        after: policy,
+      });
+      return { policy, version: version + 1, updated_at: at, updated_by: ctx.principal.name };
+    });
+  }
+
   return {
     get: () => read(db),
     async current(): Promise<Policy> {
       return (await read(db)).policy;
     },
-    update(ctx: AuditContext, policy: Policy, version: number): Promise<PolicyDocument> {
-      return db.transaction().execute(async (tx) => {
-        const before = await read(tx);
-        if (before.version !== version) {
-          throw new AppError(
-            'POLICY_VERSION_CONFLICT',
-            `You edited version ${version}; the current version is ${before.version}.`,
-          );
+    async update(ctx: AuditContext, policy: Policy, version: number): Promise<PolicyDocument> {
+      try {
+        return await write(ctx, policy, version);
+      } catch (error) {
+        // Two first edits at once: the loser's insert of the policy row hits its primary key.
+        if (isUniqueViolation(error)) {
+          throw new AppError('POLICY_VERSION_CONFLICT', 'The policy was changed meanwhile.', {
+            cause: error,
+          });
         }
-        const at = clock.now().toISOString();
-        const next = {
-          id: ROW_ID,
-          document: JSON.stringify(policy),
-          version: version + 1,
-          updated_at: at,
-          updated_by: ctx.principal.name,
-        };
-        if (version === 0) await tx.insertInto('policy').values(next).execute();
-        else {
-          const result = await tx
-            .updateTable('policy')
-            .set(next)
-            .where('id', '=', ROW_ID)
-            .where('version', '=', version)
-            .executeTakeFirst();
-          if (Number(result.numUpdatedRows) !== 1) throw new AppError('POLICY_VERSION_CONFLICT');
-        }
-        await audit.record(tx, ctx, {
-          action: 'policy.update',
-          targetType: 'policy',
-          targetId: ROW_ID,
-          before: before.policy,
-          after: policy,
-        });
-        return { policy, version: version + 1, updated_at: at, updated_by: ctx.principal.name };
-      });
+        throw error;
+      }
     },
   };
 }

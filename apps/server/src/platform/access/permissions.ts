@@ -19,6 +19,9 @@ export const PERMISSIONS = {
   'notifications.read': { role: 'manager', scope: 'org' },
   'notifications.send': { role: 'admin', scope: 'org' },
   'jobs.read': { role: 'admin', scope: 'org' },
+  'incidents.read': { role: 'viewer', scope: 'team' },
+  'incidents.respond': { role: 'responder', scope: 'team' },
+  'integrations.manage': { role: 'manager', scope: 'team' },
 } as const satisfies Record<string, { role: Role; scope: 'org' | 'team' }>;
 
 export type Permission = keyof typeof PERMISSIONS;
