@@ -1,5 +1,9 @@
 import { Command } from 'commander';
+import { formatError } from './cli-error.ts';
+import { registerDemoCommands } from './commands/demo/demo-commands.ts';
 import { registerServerCommands } from './commands/server/server-commands.ts';
+import { registerTokenCommands } from './commands/token/token-commands.ts';
+import { registerUserCommands } from './commands/user/user-commands.ts';
 
 const program = new Command();
 program
@@ -8,13 +12,27 @@ program
     'Self-hosted engineering operations: catalog, incidents, on-call, postmortems, DORA, releases, flags, security.',
   )
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Environment:
+  ENGOPS_URL, ENGOPS_TOKEN  server URL and API token for the commands that can talk to a server
+                            (user, token); without ENGOPS_URL they act on the local database
+  ENGOPS_DATA_DIR           where the SQLite database lives (default ./data)
+  ENGOPS_DATABASE_URL       postgres://... to use PostgreSQL instead of SQLite
+
+Run "engops <command> --help" for a command's options.`,
+  );
 
 registerServerCommands(program);
+registerUserCommands(program);
+registerTokenCommands(program);
+registerDemoCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.stderr.write(`${formatError(error)}\n`);
   process.exit(1);
 }

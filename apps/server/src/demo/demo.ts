@@ -1,5 +1,7 @@
+import type { Team } from '@engops/contracts';
 import type { Container } from '../container.ts';
 import { systemPrincipal } from '../platform/access/permissions.ts';
+import { AppError } from '../platform/errors.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.engops.test';
 export const DEMO_PASSWORD = 'demo-password-1';
@@ -118,48 +120,123 @@ const SERVICES = [
 ];
 
 /**
+ * What seedDemo did: `created` on an empty database; `completed` when it finished the demo data of
+ * an earlier run that stopped half-way; `present` when the demo data was already complete;
+ * `not-empty` when the database has people who are not the demo's, so nothing was touched.
+ */
+export type DemoOutcome = 'created' | 'completed' | 'present' | 'not-empty';
+
+const TAKEN = new Set(['CATALOG_TEAM_NAME_TAKEN', 'CATALOG_USER_EMAIL_TAKEN', 'CATALOG_SERVICE_NAME_TAKEN']);
+
+/**
+ * Returns the existing record, or creates it. A create that loses a race with another seeder (the
+ * unique constraint answers) reads the winner's record instead of failing.
+ */
+async function getOrCreate<T>(
+  find: () => Promise<T | undefined>,
+  create: () => Promise<T>,
+): Promise<{ value: T; created: boolean }> {
+  const existing = await find();
+  if (existing) return { value: existing, created: false };
+  try {
+    return { value: await create(), created: true };
+  } catch (error) {
+    if (error instanceof AppError && TAKEN.has(error.code)) {
+      const winner = await find();
+      if (winner) return { value: winner, created: false };
+    }
+    throw error;
+  }
+}
+
+async function findTeamByName(container: Container, name: string): Promise<Team | undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = await container.catalog.service.listTeams({ limit: 200, ...(cursor ? { cursor } : {}) });
+    const hit = page.items.find((t) => t.name === name);
+    if (hit) return hit;
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return undefined;
+}
+
+/**
  * Fills a fresh database with a demo organisation that every page can show. Each module adds its
- * part here. Does nothing when the database already has people in it.
+ * part here. Safe to run again and from two processes at once: every record is looked up before it
+ * is created (by email, team name or service name), so a second run creates nothing and a run that
+ * stopped half-way is completed. The demo admin, created first, marks a database as a demo one: a
+ * database with other people in it is left untouched.
  */
 export async function seedDemo(
   container: Container,
-): Promise<{ created: boolean; adminEmail: string; adminPassword: string }> {
-  const result = { adminEmail: DEMO_ADMIN_EMAIL, adminPassword: DEMO_PASSWORD };
+): Promise<{ created: boolean; outcome: DemoOutcome; adminEmail: string; adminPassword: string }> {
+  const credentials = { adminEmail: DEMO_ADMIN_EMAIL, adminPassword: DEMO_PASSWORD };
   const catalog = container.catalog.service;
-  if ((await catalog.countUsers()) > 0) return { created: false, ...result };
+  const empty = (await catalog.countUsers()) === 0;
+  if (!empty && !(await catalog.findUserByEmail(DEMO_ADMIN_EMAIL))) {
+    return { created: false, outcome: 'not-empty', ...credentials };
+  }
   const ctx = { principal: systemPrincipal };
+  let createdCount = 0;
+  const ensure = async <T>(find: () => Promise<T | undefined>, create: () => Promise<T>): Promise<T> => {
+    const { value, created } = await getOrCreate(find, create);
+    if (created) createdCount++;
+    return value;
+  };
 
-  await catalog.createUser(ctx, {
-    email: DEMO_ADMIN_EMAIL,
-    name: 'Demo Admin',
-    time_zone: 'UTC',
-    role: 'admin',
-    password: DEMO_PASSWORD,
-  });
-  const teams = [];
-  for (const t of TEAMS) teams.push(await catalog.createTeam(ctx, t));
-  const people = [];
+  await ensure(
+    () => catalog.findUserByEmail(DEMO_ADMIN_EMAIL),
+    () =>
+      catalog.createUser(ctx, {
+        email: DEMO_ADMIN_EMAIL,
+        name: 'Demo Admin',
+        time_zone: 'UTC',
+        role: 'admin',
+        password: DEMO_PASSWORD,
+      }),
+  );
+  const teams: Team[] = [];
+  for (const t of TEAMS) {
+    teams.push(
+      await ensure(
+        () => findTeamByName(container, t.name),
+        () => catalog.createTeam(ctx, t),
+      ),
+    );
+  }
   for (const p of PEOPLE) {
-    const user = await catalog.createUser(ctx, {
-      email: p.email,
-      name: p.name,
-      time_zone: p.tz,
-      role: p.org,
-      password: DEMO_PASSWORD,
-    });
-    await catalog.addMember(ctx, teams[p.team]!.id, user.id, p.role);
-    people.push(user);
+    const user = await ensure(
+      () => catalog.findUserByEmail(p.email),
+      () =>
+        catalog.createUser(ctx, {
+          email: p.email,
+          name: p.name,
+          time_zone: p.tz,
+          role: p.org,
+          password: DEMO_PASSWORD,
+        }),
+    );
+    const team = teams[p.team]!;
+    if (!user.teams.some((m) => m.team_id === team.id)) {
+      await catalog.addMember(ctx, team.id, user.id, p.role);
+      createdCount++;
+    }
   }
   for (const s of SERVICES) {
     const team = teams[s.team]!;
-    await catalog.createService(ctx, {
-      name: s.name,
-      team_id: team.id,
-      tier: s.tier,
-      description: s.description,
-      runbook_url: `https://runbooks.demo.engops.test/${s.name}`,
-      repository_url: `https://git.demo.engops.test/${team.name.toLowerCase()}/${s.name}`,
-    });
+    await ensure(
+      () => catalog.findService(s.name),
+      () =>
+        catalog.createService(ctx, {
+          name: s.name,
+          team_id: team.id,
+          tier: s.tier,
+          description: s.description,
+          runbook_url: `https://runbooks.demo.engops.test/${s.name}`,
+          repository_url: `https://git.demo.engops.test/${team.name.toLowerCase()}/${s.name}`,
+        }),
+    );
   }
-  return { created: true, ...result };
+  const outcome: DemoOutcome = empty ? 'created' : createdCount > 0 ? 'completed' : 'present';
+  return { created: outcome === 'created' || outcome === 'completed', outcome, ...credentials };
 }
