@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Container } from './container.ts';
 import { registerAuth } from './http/auth.ts';
 import { renderApiDocs, renderErrorCatalogue } from './http/docs-pages.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { platformRoutes } from './http/platform-routes.ts';
-import { registerProblemHandlers, sendProblem } from './http/problem.ts';
+import { frameworkErrors, registerProblemHandlers, sendProblem } from './http/problem.ts';
 import { type RouteSpec, registerRoutes } from './http/route.ts';
 import { AppError } from './platform/errors.ts';
 
@@ -23,12 +23,32 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: container.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: container.config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: container.config.trustProxy,
+    frameworkErrors,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
 
-  registerProblemHandlers(app);
+  const webDist = container.config.webDist ?? DEFAULT_WEB_DIST;
+  const indexHtml = path.join(webDist, 'index.html');
+  const shellHtml = fs.existsSync(indexHtml) ? fs.readFileSync(indexHtml, 'utf8') : undefined;
+  const spa = (reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(shellHtml);
+  // Client-side routes: any other GET that is not API, docs or a file gets the app shell.
+  registerProblemHandlers(app, (request, reply) => {
+    const url = request.url.split('?')[0]!;
+    if (shellHtml && request.method === 'GET' && !url.startsWith('/api/') && !path.extname(url))
+      return spa(reply);
+    return undefined;
+  });
+  // HTML forms (signed action links) post urlencoded bodies.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    },
+  );
 
   app.addHook('onRequest', async (request, reply) => {
     if (!container.state.ready && !ALWAYS_OPEN.has(request.url.split('?')[0]!)) {
@@ -46,6 +66,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   registerRoutes(app, container.access.routes, registry);
   registerRoutes(app, container.catalog.routes, registry);
   registerRoutes(app, container.policy.routes, registry);
+  registerRoutes(app, container.incidents.routes, registry);
   registerRoutes(
     app,
     platformRoutes({ db: container.db, notifier: container.notifier, audit: container.audit }),
@@ -76,29 +97,13 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     reply.type('text/html; charset=utf-8').send(renderErrorCatalogue()),
   );
 
-  const webDist = container.config.webDist ?? DEFAULT_WEB_DIST;
-  const indexHtml = path.join(webDist, 'index.html');
-  if (fs.existsSync(indexHtml)) {
+  if (shellHtml) {
     await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
     app.get('/assets/*', async (request, reply) => {
       const file = (request.params as { '*': string })['*'];
       return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(`assets/${file}`);
     });
-    const html = fs.readFileSync(indexHtml, 'utf8');
-    const spa = async (_request: unknown, reply: import('fastify').FastifyReply) =>
-      reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
-    app.get('/', spa);
-    // Client-side routes: any other GET that is not API, docs or a file gets the app shell.
-    app.setNotFoundHandler((request, reply) => {
-      const url = request.url.split('?')[0]!;
-      if (request.method === 'GET' && !url.startsWith('/api/') && !path.extname(url))
-        return spa(request, reply);
-      return sendProblem(
-        reply,
-        new AppError('HTTP_NOT_FOUND', `No route for ${request.method} ${url}.`),
-        request,
-      );
-    });
+    app.get('/', async (_request, reply) => spa(reply));
     for (const file of fs.readdirSync(webDist)) {
       if (file !== 'index.html' && file !== 'assets' && path.extname(file))
         app.get(`/${file}`, (_r, reply) => reply.sendFile(file));

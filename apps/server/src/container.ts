@@ -4,6 +4,7 @@ import { createDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createAccessModule } from './modules/access/index.ts';
 import { createCatalogModule } from './modules/catalog/index.ts';
+import { createIncidentsModule } from './modules/incidents/index.ts';
 import { createPolicyModule } from './modules/policy/index.ts';
 import { createAuditLog } from './platform/audit.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -16,6 +17,7 @@ import {
   createWebhookChannel,
 } from './platform/notifications/channels.ts';
 import { createNotifier } from './platform/notifications/notifications-service.ts';
+import { createSigner } from './platform/signing.ts';
 
 export interface ContainerOptions {
   clock?: Clock;
@@ -30,7 +32,13 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = options.database ?? createDatabase(config.database);
   const { db, engine } = database;
-  const state = { ready: false, shuttingDown: false };
+  const state = {
+    ready: false,
+    shuttingDown: false,
+    /** Where people and tools reach this server; main.ts sets it once listening. */
+    baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
+  };
+  const baseUrl = () => state.baseUrl;
 
   const audit = createAuditLog({ clock });
   const jobs = createJobQueue({ db, clock });
@@ -63,6 +71,18 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     secureCookies: config.secureCookies,
   });
   const policy = createPolicyModule({ db, clock, audit });
+  const signer = createSigner({ db });
+  const incidents = createIncidentsModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    signer,
+    catalog: catalog.service,
+    baseUrl,
+  });
 
   return {
     config,
@@ -79,6 +99,11 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     catalog,
     access,
     policy,
+    incidents,
+    /** Module start-up work that needs the migrated database (recurring jobs). */
+    async start() {
+      await incidents.start();
+    },
     /** Runs migrations, then marks the server ready (healthz turns 200). */
     async migrate() {
       const report = await migrateToLatest(db);

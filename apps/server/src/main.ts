@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig } from './config/config.ts';
@@ -28,14 +29,17 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const announce = options.announce ?? (() => {});
   const container = createContainer(config);
   const app = await buildApp(container);
+  const startDraining = drainConnectionsOnStop(app);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  container.state.baseUrl = url;
 
   try {
     const { applied } = await container.migrate();
     if (applied.length > 0) container.logger.info({ applied }, 'migrations applied');
+    await container.start();
     if (config.adminToken) {
       const outcome = await container.access.service.ensureAdminToken(config.adminToken);
       if (outcome === 'revoked')
@@ -59,6 +63,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   const stop = () => {
     stopping ??= (async () => {
       container.state.shuttingDown = true;
+      startDraining();
       await app.close();
       await container.close();
     })();
@@ -71,11 +76,40 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   return { app, container, url, stop };
 }
 
+/**
+ * Lets keep-alive connections go once their last answer is out. Node closes the connections that are
+ * idle when the listener closes, but a connection whose request is still in flight stays open after
+ * its answer until the keep-alive timeout (72 s): a client that pools connections (a reverse proxy)
+ * would hold `app.close()` past the force-exit timer. While stopping, answers carry
+ * `Connection: close`, and each finished answer closes the connections left idle.
+ */
+function drainConnectionsOnStop(app: FastifyInstance): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (draining && !response.headersSent) response.setHeader('connection', 'close');
+    inFlight.add(response);
+    response.once('close', () => {
+      inFlight.delete(response);
+      if (draining) app.server.closeIdleConnections();
+    });
+  });
+  return () => {
+    draining = true;
+    for (const response of inFlight) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+    }
+  };
+}
+
 /** Installs SIGTERM/SIGINT handlers that stop the server gracefully, then exit. */
 export function stopOnSignals(server: RunningServer): void {
   const handler = (signal: string) => {
     server.container.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const force = setTimeout(() => {
+      server.container.logger.error('graceful shutdown took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
     force.unref();
     server
       .stop()

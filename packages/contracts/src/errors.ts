@@ -112,6 +112,40 @@ export const ERROR_CATALOGUE = {
     title: 'Channel not configured',
     description: 'Email needs ENGOPS_SMTP_HOST; configure it before sending email notifications.',
   },
+  INCIDENTS_NOT_FOUND: { status: 404, title: 'Incident not found', description: 'No incident has this id.' },
+  INCIDENTS_INVALID_TRANSITION: {
+    status: 409,
+    title: 'Invalid incident transition',
+    description:
+      'Incidents move triggered -> acknowledged -> mitigated -> resolved -> reviewed (skipping forward is allowed); the only way back is reopen (resolved -> triggered).',
+  },
+  INCIDENTS_UNKNOWN_INTEGRATION_KEY: {
+    status: 400,
+    title: 'Unknown integration key',
+    description: 'No integration has this key (routing_key); copy it from the service integrations page.',
+  },
+  INCIDENTS_WRONG_INTEGRATION_KIND: {
+    status: 400,
+    title: 'Wrong integration kind',
+    description:
+      'The key belongs to an integration of another kind; send to the URL shown for that integration.',
+  },
+  INCIDENTS_INTEGRATION_NOT_FOUND: {
+    status: 404,
+    title: 'Integration not found',
+    description: 'This service has no integration with this id.',
+  },
+  INCIDENTS_MAINTENANCE_NOT_FOUND: {
+    status: 404,
+    title: 'Maintenance window not found',
+    description: 'This service has no maintenance window with this id.',
+  },
+  INCIDENTS_ACTION_LINK_INVALID: {
+    status: 400,
+    title: 'Invalid or expired link',
+    description:
+      'The acknowledge/resolve link is not valid or has expired; open the incident in engops instead.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -129,6 +129,102 @@ export interface NotificationsTable {
   delivered_at: string | null;
 }
 
+export interface IntegrationsTable {
+  id: string;
+  service_id: string;
+  kind: string;
+  name: string;
+  key: string;
+  heartbeat_interval_seconds: number | null;
+  heartbeat_grace_seconds: number | null;
+  last_heartbeat_at: string | null;
+  heartbeat_state: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentsTable {
+  id: string;
+  number: number;
+  service_id: string;
+  team_id: string;
+  title: string;
+  description: string | null;
+  severity: string;
+  status: string;
+  source: string;
+  group_key: string | null;
+  integration_id: string | null;
+  suppressed: number;
+  triggered_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  mitigated_at: string | null;
+  mitigated_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  reviewed_at: string | null;
+  commander_id: string | null;
+  comms_lead_id: string | null;
+  caused_by_deployment_id: string | null;
+  alert_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AlertsTable {
+  id: string;
+  integration_id: string;
+  service_id: string;
+  incident_id: string | null;
+  dedup_key: string;
+  status: string;
+  severity: string;
+  summary: string;
+  source: string | null;
+  details_json: string | null;
+  links_json: string | null;
+  event_count: number;
+  suppressed: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  acknowledged_at: string | null;
+  resolved_at: string | null;
+}
+
+export interface AlertEventsTable {
+  id: string;
+  integration_id: string;
+  alert_id: string | null;
+  incident_id: string | null;
+  action: string;
+  dedup_key: string | null;
+  payload_json: string;
+  received_at: string;
+}
+
+export interface IncidentTimelineTable {
+  id: string;
+  incident_id: string;
+  at: string;
+  kind: string;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  text: string;
+  data_json: string | null;
+}
+
+export interface MaintenanceWindowsTable {
+  id: string;
+  service_id: string;
+  starts_at: string;
+  ends_at: string;
+  reason: string | null;
+  created_by: string | null;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   teams: TeamsTable;
@@ -141,4 +237,11 @@ export interface Database {
   policy: PolicyTable;
   jobs: JobsTable;
   notifications: NotificationsTable;
+  integrations: IntegrationsTable;
+  incidents: IncidentsTable;
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
+  incident_timeline: IncidentTimelineTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  counters: { name: string; value: number };
 }

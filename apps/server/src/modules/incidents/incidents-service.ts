@@ -1,0 +1,510 @@
+import type { Db } from '../../db/database.ts';
+import type { Principal } from '../../platform/access/permissions.ts';
+import type { AuditContext, AuditLog } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import type { JobQueue } from '../../platform/jobs.ts';
+import { type Page, type PageQuery, pageById } from '../../platform/pagination.ts';
+import type { CatalogService } from '../catalog/index.ts';
+import {
+  type IncidentAction,
+  type IncidentStatus,
+  isOpen,
+  responseTimes,
+  type Severity,
+  skippedStates,
+  stampOf,
+  transition,
+} from './incident-lifecycle.ts';
+import type {
+  IncidentFilter,
+  IncidentRow,
+  IncidentsRepository,
+  TimelineRow,
+} from './kysely-incidents-repository.ts';
+
+export const PAGE_JOB = 'incidents.page';
+
+/** Who did something to an incident: a person, a token, an integration or engops itself. */
+export interface Actor {
+  type: 'user' | 'token' | 'integration' | 'system';
+  id: string | null;
+  name: string;
+}
+
+export function actorOf(principal: Principal): Actor {
+  return { type: principal.kind, id: principal.userId ?? principal.id, name: principal.name };
+}
+
+export interface IncidentView {
+  id: string;
+  number: number;
+  service_id: string;
+  team_id: string;
+  title: string;
+  description: string | null;
+  severity: Severity;
+  status: IncidentStatus;
+  source: string;
+  suppressed: boolean;
+  triggered_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  mitigated_at: string | null;
+  mitigated_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  reviewed_at: string | null;
+  commander_id: string | null;
+  comms_lead_id: string | null;
+  caused_by_deployment_id: string | null;
+  alert_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  at: string;
+  kind: string;
+  actor: Actor;
+  text: string;
+  data: unknown;
+}
+
+export function incidentView(row: IncidentRow): IncidentView {
+  return {
+    id: row.id,
+    number: Number(row.number),
+    service_id: row.service_id,
+    team_id: row.team_id,
+    title: row.title,
+    description: row.description,
+    severity: row.severity as Severity,
+    status: row.status as IncidentStatus,
+    source: row.source,
+    suppressed: row.suppressed === 1,
+    triggered_at: row.triggered_at,
+    acknowledged_at: row.acknowledged_at,
+    acknowledged_by: row.acknowledged_by,
+    mitigated_at: row.mitigated_at,
+    mitigated_by: row.mitigated_by,
+    resolved_at: row.resolved_at,
+    resolved_by: row.resolved_by,
+    reviewed_at: row.reviewed_at,
+    commander_id: row.commander_id,
+    comms_lead_id: row.comms_lead_id,
+    caused_by_deployment_id: row.caused_by_deployment_id,
+    alert_count: Number(row.alert_count),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function timelineView(row: TimelineRow): TimelineEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    kind: row.kind,
+    actor: { type: row.actor_type as Actor['type'], id: row.actor_id, name: row.actor_name },
+    text: row.text,
+    data: row.data_json ? (JSON.parse(row.data_json) as unknown) : null,
+  };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function mean(values: number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function createIncidentsService(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  jobs: JobQueue;
+  repo: IncidentsRepository;
+  catalog: CatalogService;
+}) {
+  const { db, clock, audit, jobs, repo, catalog } = deps;
+
+  async function must(tx: Db, id: string): Promise<IncidentRow> {
+    const row = await repo.getIncident(tx, id);
+    if (!row) throw new AppError('INCIDENTS_NOT_FOUND', `No incident has id ${id}.`);
+    return row;
+  }
+
+  async function addTimeline(
+    tx: Db,
+    incidentId: string,
+    at: string,
+    kind: string,
+    actor: Actor,
+    text: string,
+    data?: unknown,
+  ) {
+    await repo.insertTimeline(tx, {
+      id: newId('tl'),
+      incident_id: incidentId,
+      at,
+      kind,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_name: actor.name,
+      text,
+      data_json: data === undefined ? null : JSON.stringify(data),
+    });
+  }
+
+  /**
+   * Moves an incident through the lifecycle inside `tx`, stamping time and actor and writing the
+   * timeline. Resolving resolves its open alerts, so their dedup keys open new alerts afterwards.
+   */
+  async function applyTransition(
+    tx: Db,
+    row: IncidentRow,
+    action: IncidentAction,
+    actor: Actor,
+    at: string,
+  ): Promise<IncidentRow> {
+    const result = transition(row.status as IncidentStatus, action);
+    if (!result.ok)
+      throw new AppError(
+        'INCIDENTS_INVALID_TRANSITION',
+        `Cannot ${action} incident #${row.number}: ${result.reason}.`,
+      );
+    const stamp = stampOf(action);
+    const patch: Partial<IncidentRow> = { status: result.to, updated_at: at };
+    if (stamp === 'acknowledged')
+      Object.assign(patch, { acknowledged_at: at, acknowledged_by: actor.id ?? actor.name });
+    if (stamp === 'mitigated')
+      Object.assign(patch, { mitigated_at: at, mitigated_by: actor.id ?? actor.name });
+    if (stamp === 'resolved') Object.assign(patch, { resolved_at: at, resolved_by: actor.id ?? actor.name });
+    if (stamp === 'reviewed') Object.assign(patch, { reviewed_at: at });
+    await repo.updateIncident(tx, row.id, patch);
+    if (action === 'resolve') {
+      await repo.setAlertsOfIncident(tx, row.id, { status: 'resolved', resolved_at: at }, [
+        'triggered',
+        'acknowledged',
+      ]);
+    } else if (action === 'acknowledge') {
+      await repo.setAlertsOfIncident(tx, row.id, { status: 'acknowledged', acknowledged_at: at }, [
+        'triggered',
+      ]);
+    }
+    const skipped = skippedStates(row.status as IncidentStatus, result.to);
+    await addTimeline(
+      tx,
+      row.id,
+      at,
+      `status.${result.to}`,
+      actor,
+      `${actor.name} ${action === 'reopen' ? 'reopened' : result.to} the incident`,
+      {
+        from: row.status,
+        to: result.to,
+        ...(skipped.length ? { skipped } : {}),
+      },
+    );
+    return { ...row, ...patch } as IncidentRow;
+  }
+
+  async function createIncident(
+    tx: Db,
+    input: {
+      service_id: string;
+      team_id: string;
+      title: string;
+      description?: string | null;
+      severity: Severity;
+      source: string;
+      group_key?: string | null;
+      integration_id?: string | null;
+      suppressed: boolean;
+      triggered_at: string;
+    },
+    actor: Actor,
+  ): Promise<IncidentRow> {
+    const at = clock.now().toISOString();
+    const row: IncidentRow = {
+      id: newId('inc'),
+      number: await repo.nextNumber(tx, 'incident'),
+      service_id: input.service_id,
+      team_id: input.team_id,
+      title: input.title,
+      description: input.description ?? null,
+      severity: input.severity,
+      status: 'triggered',
+      source: input.source,
+      group_key: input.group_key ?? null,
+      integration_id: input.integration_id ?? null,
+      suppressed: input.suppressed ? 1 : 0,
+      triggered_at: input.triggered_at,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      mitigated_at: null,
+      mitigated_by: null,
+      resolved_at: null,
+      resolved_by: null,
+      reviewed_at: null,
+      commander_id: null,
+      comms_lead_id: null,
+      caused_by_deployment_id: null,
+      alert_count: 0,
+      created_at: at,
+      updated_at: at,
+    };
+    await repo.insertIncident(tx, row);
+    await addTimeline(
+      tx,
+      row.id,
+      input.triggered_at,
+      'incident.triggered',
+      actor,
+      input.source === 'manual' ? `${actor.name} declared the incident` : `Incident opened by ${actor.name}`,
+      {
+        severity: row.severity,
+        title: row.title,
+      },
+    );
+    if (input.suppressed) {
+      await addTimeline(
+        tx,
+        row.id,
+        input.triggered_at,
+        'incident.suppressed',
+        { type: 'system', id: null, name: 'engops' },
+        'No one paged: the service is in a maintenance window',
+      );
+    } else {
+      await jobs.enqueue(tx, {
+        kind: PAGE_JOB,
+        payload: { incident_id: row.id },
+        dedupeKey: `page:${row.id}`,
+        maxAttempts: 5,
+      });
+    }
+    return row;
+  }
+
+  async function serviceAndTeam(serviceId: string) {
+    const service = await catalog.findService(serviceId);
+    if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service has id ${serviceId}.`);
+    return service;
+  }
+
+  return {
+    applyTransition,
+    createIncident,
+    addTimeline,
+    serviceAndTeam,
+
+    async declare(
+      ctx: AuditContext,
+      input: { service_id: string; title: string; severity: Severity; description?: string | undefined },
+    ) {
+      const service = await serviceAndTeam(input.service_id);
+      return db.transaction().execute(async (tx) => {
+        const now = clock.now().toISOString();
+        const row = await createIncident(
+          tx,
+          {
+            service_id: service.id,
+            team_id: service.team_id,
+            title: input.title,
+            description: input.description ?? null,
+            severity: input.severity,
+            source: 'manual',
+            suppressed: false,
+            triggered_at: now,
+          },
+          actorOf(ctx.principal),
+        );
+        const view = incidentView(row);
+        await audit.record(tx, ctx, {
+          action: 'incident.declare',
+          targetType: 'incident',
+          targetId: row.id,
+          teamId: row.team_id,
+          after: view,
+        });
+        return view;
+      });
+    },
+
+    async act(ctx: AuditContext, id: string, action: IncidentAction): Promise<IncidentView> {
+      return db.transaction().execute(async (tx) => {
+        const before = await must(tx, id);
+        const after = await applyTransition(
+          tx,
+          before,
+          action,
+          actorOf(ctx.principal),
+          clock.now().toISOString(),
+        );
+        await audit.record(tx, ctx, {
+          action: `incident.${action}`,
+          targetType: 'incident',
+          targetId: id,
+          teamId: before.team_id,
+          before: { status: before.status },
+          after: { status: after.status },
+        });
+        return incidentView(after);
+      });
+    },
+
+    async addNote(ctx: AuditContext, id: string, text: string): Promise<TimelineEntry> {
+      return db.transaction().execute(async (tx) => {
+        const incident = await must(tx, id);
+        const at = clock.now().toISOString();
+        await addTimeline(tx, id, at, 'note', actorOf(ctx.principal), text);
+        await audit.record(tx, ctx, {
+          action: 'incident.note',
+          targetType: 'incident',
+          targetId: id,
+          teamId: incident.team_id,
+          after: { text },
+        });
+        const entries = await repo.listTimeline(tx, id);
+        return timelineView(entries.at(-1)!);
+      });
+    },
+
+    async update(
+      ctx: AuditContext,
+      id: string,
+      patch: {
+        title?: string | undefined;
+        description?: string | null | undefined;
+        severity?: Severity | undefined;
+        commander_id?: string | null | undefined;
+        comms_lead_id?: string | null | undefined;
+        caused_by_deployment_id?: string | null | undefined;
+      },
+    ): Promise<IncidentView> {
+      for (const key of ['commander_id', 'comms_lead_id'] as const) {
+        const userId = patch[key];
+        if (userId) await catalog.getUser(userId);
+      }
+      return db.transaction().execute(async (tx) => {
+        const before = await must(tx, id);
+        const at = clock.now().toISOString();
+        const changes = Object.fromEntries(
+          Object.entries(patch).filter(([, v]) => v !== undefined),
+        ) as Partial<IncidentRow>;
+        await repo.updateIncident(tx, id, { ...changes, updated_at: at });
+        const after = await must(tx, id);
+        const actor = actorOf(ctx.principal);
+        const labels: Record<string, string> = {
+          commander_id: 'incident commander',
+          comms_lead_id: 'communications lead',
+          severity: 'severity',
+          title: 'title',
+          caused_by_deployment_id: 'suspected deployment',
+        };
+        for (const [key, label] of Object.entries(labels)) {
+          const k = key as keyof IncidentRow;
+          if (changes[k] !== undefined && before[k] !== after[k]) {
+            const kind = key.endsWith('_id') && key !== 'caused_by_deployment_id' ? 'role' : 'update';
+            await addTimeline(
+              tx,
+              id,
+              at,
+              kind,
+              actor,
+              `${actor.name} set the ${label} to ${after[k] ?? 'nobody'}`,
+              {
+                field: key,
+                from: before[k],
+                to: after[k],
+              },
+            );
+          }
+        }
+        await audit.record(tx, ctx, {
+          action: 'incident.update',
+          targetType: 'incident',
+          targetId: id,
+          teamId: before.team_id,
+          before: incidentView(before),
+          after: incidentView(after),
+        });
+        return incidentView(after);
+      });
+    },
+
+    async get(id: string): Promise<IncidentView> {
+      return incidentView(await must(db, id));
+    },
+
+    async list(page: PageQuery & IncidentFilter): Promise<Page<IncidentView>> {
+      const result = await pageById(page, (before, limit) => repo.listIncidents(db, page, before, limit));
+      return { items: result.items.map(incidentView), next_cursor: result.next_cursor };
+    },
+
+    async timeline(id: string): Promise<TimelineEntry[]> {
+      await must(db, id);
+      return (await repo.listTimeline(db, id)).map(timelineView);
+    },
+
+    async alerts(id: string) {
+      await must(db, id);
+      const rows = await repo.alertsOfIncident(db, id);
+      return rows.map((a) => ({
+        id: a.id,
+        integration_id: a.integration_id,
+        dedup_key: a.dedup_key,
+        status: a.status,
+        severity: a.severity,
+        summary: a.summary,
+        source: a.source,
+        details: a.details_json ? (JSON.parse(a.details_json) as unknown) : {},
+        links: a.links_json ? (JSON.parse(a.links_json) as unknown) : [],
+        event_count: Number(a.event_count),
+        suppressed: a.suppressed === 1,
+        first_seen_at: a.first_seen_at,
+        last_seen_at: a.last_seen_at,
+        acknowledged_at: a.acknowledged_at,
+        resolved_at: a.resolved_at,
+      }));
+    },
+
+    /** Response metrics over a window: MTTA, time to mitigate, MTTR (mean and median), counts. */
+    async stats(filter: IncidentFilter) {
+      const rows = await repo.incidentsInWindow(db, filter);
+      const times = rows.map(responseTimes);
+      const pick = (k: 'tta' | 'ttm' | 'ttr') =>
+        times.map((t) => t[k]).filter((v): v is number => v !== null);
+      const bySeverity: Record<string, number> = { SEV1: 0, SEV2: 0, SEV3: 0, SEV4: 0 };
+      const byStatus: Record<string, number> = {};
+      for (const r of rows) {
+        bySeverity[r.severity] = (bySeverity[r.severity] ?? 0) + 1;
+        byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      }
+      const summary = (k: 'tta' | 'ttm' | 'ttr') => {
+        const v = pick(k);
+        return { count: v.length, mean_seconds: mean(v), median_seconds: median(v) };
+      };
+      return {
+        from: filter.from ?? null,
+        to: filter.to ?? null,
+        count: rows.length,
+        open: rows.filter((r) => isOpen(r.status as IncidentStatus)).length,
+        by_severity: bySeverity,
+        by_status: byStatus,
+        time_to_acknowledge: summary('tta'),
+        time_to_mitigate: summary('ttm'),
+        time_to_resolve: summary('ttr'),
+      };
+    },
+  };
+}
+
+export type IncidentsService = ReturnType<typeof createIncidentsService>;

@@ -1,0 +1,56 @@
+import type { Db } from '../../db/database.ts';
+import type { AuditLog } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { JobQueue, Worker } from '../../platform/jobs.ts';
+import type { Notifier } from '../../platform/notifications/notifications-service.ts';
+import type { Signer } from '../../platform/signing.ts';
+import type { CatalogService } from '../catalog/index.ts';
+import { createAlertIngest } from './alert-ingest.ts';
+import { incidentsRoutes } from './incidents-routes.ts';
+import { createIncidentsService } from './incidents-service.ts';
+import { ingestRoutes } from './ingest-routes.ts';
+import { createIntegrationsService, HEARTBEAT_SWEEP_JOB } from './integrations-service.ts';
+import { createIncidentsRepository } from './kysely-incidents-repository.ts';
+import { createPaging } from './paging.ts';
+
+export type { IncidentsService, IncidentView } from './incidents-service.ts';
+export type { Pager } from './paging.ts';
+
+export function createIncidentsModule(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  jobs: JobQueue;
+  worker: Worker;
+  notifier: Notifier;
+  signer: Signer;
+  catalog: CatalogService;
+  baseUrl: () => string;
+}) {
+  const repo = createIncidentsRepository();
+  const service = createIncidentsService({ ...deps, repo });
+  const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service });
+  const integrations = createIntegrationsService({ ...deps, repo, incidents: service, ingest });
+  const paging = createPaging({ ...deps, incidents: service });
+
+  deps.worker.register(HEARTBEAT_SWEEP_JOB, async () => {
+    try {
+      await integrations.sweepHeartbeats();
+    } finally {
+      await integrations.scheduleSweep(new Date(deps.clock.now().getTime() + 1));
+    }
+  });
+
+  return {
+    service,
+    ingest,
+    integrations,
+    paging,
+    routes: [
+      ...incidentsRoutes(service, integrations),
+      ...ingestRoutes({ ingest, integrations, incidents: service, paging, catalog: deps.catalog }),
+    ],
+    /** After migrations: make sure the recurring heartbeat sweep is scheduled. */
+    start: () => integrations.scheduleSweep(deps.clock.now()),
+  };
+}
