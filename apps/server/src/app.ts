@@ -25,7 +25,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     bodyLimit: container.config.bodyLimitBytes,
     trustProxy: container.config.trustProxy,
     frameworkErrors,
-    return503OnClosing: true,
+    // Shutdown answers come from the onRequest hook below, as problem+json.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
 
@@ -51,7 +52,16 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   );
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!container.state.ready && !ALWAYS_OPEN.has(request.url.split('?')[0]!)) {
+    if (ALWAYS_OPEN.has(request.url.split('?')[0]!)) return;
+    if (container.state.shuttingDown) {
+      reply.header('connection', 'close');
+      return sendProblem(
+        reply,
+        new AppError('HTTP_SERVICE_UNAVAILABLE', 'The server is shutting down.'),
+        request,
+      );
+    }
+    if (!container.state.ready) {
       return sendProblem(reply, new AppError('HTTP_SERVICE_UNAVAILABLE', 'The server is starting.'), request);
     }
   });
