@@ -108,16 +108,18 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   );
 
   if (shellHtml) {
-    await app.register(fastifyStatic, { root: webDist, wildcard: false, index: false, cacheControl: false });
-    app.get('/assets/*', async (request, reply) => {
-      const file = (request.params as { '*': string })['*'];
-      return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(`assets/${file}`);
+    // @fastify/static registers a route per file; Vite's hashed assets can be cached for good.
+    await app.register(fastifyStatic, {
+      root: webDist,
+      wildcard: false,
+      index: false,
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        const immutable = filePath.startsWith(path.join(webDist, 'assets') + path.sep);
+        res.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
     });
     app.get('/', async (_request, reply) => spa(reply));
-    for (const file of fs.readdirSync(webDist)) {
-      if (file !== 'index.html' && file !== 'assets' && path.extname(file))
-        app.get(`/${file}`, (_r, reply) => reply.sendFile(file));
-    }
   } else {
     app.get('/', async (_request, reply) =>
       reply

@@ -1,0 +1,146 @@
+import type { ReactNode } from 'react';
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { LoginPage } from '../modules/access/login-page.tsx';
+import { SetupPage } from '../modules/access/setup-page.tsx';
+import { TokensPage } from '../modules/access/tokens-page.tsx';
+import { AuditLogPage } from '../modules/audit/audit-log-page.tsx';
+import { PeoplePage } from '../modules/catalog/people-page.tsx';
+import { ServicesPage } from '../modules/catalog/services-page.tsx';
+import { TeamDetailPage } from '../modules/catalog/team-detail-page.tsx';
+import { TeamsPage } from '../modules/catalog/teams-page.tsx';
+import { PolicyPage } from '../modules/policy/policy-page.tsx';
+import { ErrorBanner } from '../ui/error-banner.tsx';
+import { PageHeader } from '../ui/page-header.tsx';
+import { useAuth } from './auth-context.tsx';
+import { Loading, PublicFrame } from './public-frame.tsx';
+import { Shell } from './shell.tsx';
+import type { Permission } from './types.ts';
+
+function Unavailable({ error, retry }: { error: unknown; retry: () => void }) {
+  return (
+    <PublicFrame>
+      <PageHeader title="engops is not reachable" />
+      <ErrorBanner error={error} onRetry={retry} />
+    </PublicFrame>
+  );
+}
+
+/** Sends visitors to setup or login until they have a session. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const auth = useAuth();
+  const location = useLocation();
+  switch (auth.state.status) {
+    case 'loading':
+      return <Loading />;
+    case 'setup':
+      return <Navigate to="/setup" replace />;
+    case 'anonymous':
+      return auth.state.loggedOut ? (
+        <Navigate to="/login" replace />
+      ) : (
+        <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />
+      );
+    case 'unavailable':
+      return <Unavailable error={auth.state.error} retry={() => void auth.refresh()} />;
+    case 'authenticated':
+      return children;
+  }
+}
+
+/** Shows a page only to principals holding `permission` (the server still checks every call). */
+function Allowed({ permission, children }: { permission: Permission; children: ReactNode }) {
+  const auth = useAuth();
+  if (auth.can(permission)) return children;
+  return (
+    <>
+      <PageHeader title="Not allowed" />
+      <p>Your role does not include this page. Ask an administrator if you need it.</p>
+    </>
+  );
+}
+
+function NotFoundPage() {
+  return (
+    <>
+      <PageHeader title="Page not found" />
+      <p>
+        There is no page at this address. Go to the <Link to="/teams">teams</Link>.
+      </p>
+    </>
+  );
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <Shell />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<Navigate to="/teams" replace />} />
+        <Route
+          path="teams"
+          element={
+            <Allowed permission="catalog.read">
+              <TeamsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="teams/:id"
+          element={
+            <Allowed permission="catalog.read">
+              <TeamDetailPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="people"
+          element={
+            <Allowed permission="catalog.read">
+              <PeoplePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="services"
+          element={
+            <Allowed permission="catalog.read">
+              <ServicesPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="audit"
+          element={
+            <Allowed permission="audit.read">
+              <AuditLogPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="tokens"
+          element={
+            <Allowed permission="tokens.manage">
+              <TokensPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="policy"
+          element={
+            <Allowed permission="policy.read">
+              <PolicyPage />
+            </Allowed>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
