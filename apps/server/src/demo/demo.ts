@@ -1,7 +1,8 @@
-import type { Team } from '@engops/contracts';
+import type { Service, Team } from '@engops/contracts';
 import type { Container } from '../container.ts';
 import { systemPrincipal } from '../platform/access/permissions.ts';
 import { AppError } from '../platform/errors.ts';
+import { seedIncidentsDemo } from './demo-incidents.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.engops.test';
 export const DEMO_PASSWORD = 'demo-password-1';
@@ -222,9 +223,10 @@ export async function seedDemo(
       createdCount++;
     }
   }
+  const services: Service[] = [];
   for (const s of SERVICES) {
     const team = teams[s.team]!;
-    await ensure(
+    const service = await ensure(
       () => catalog.findService(s.name),
       () =>
         catalog.createService(ctx, {
@@ -236,7 +238,9 @@ export async function seedDemo(
           repository_url: `https://git.demo.engops.test/${team.name.toLowerCase()}/${s.name}`,
         }),
     );
+    services.push(service);
   }
+  createdCount += await seedIncidentsDemo(container, services);
   const outcome: DemoOutcome = empty ? 'created' : createdCount > 0 ? 'completed' : 'present';
   return { created: outcome === 'created' || outcome === 'completed', outcome, ...credentials };
 }

@@ -54,3 +54,20 @@ export function createIncidentsModule(deps: {
     start: () => integrations.scheduleSweep(deps.clock.now()),
   };
 }
+
+/**
+ * The incidents service and alert ingestion bound to another clock, with no jobs registered:
+ * for writing a plausible past (the demo organisation's incident history).
+ */
+export function createIncidentsHistoryWriter(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  jobs: JobQueue;
+  catalog: CatalogService;
+}) {
+  const repo = createIncidentsRepository();
+  const service = createIncidentsService({ ...deps, repo });
+  const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service });
+  return { service, ingest };
+}
