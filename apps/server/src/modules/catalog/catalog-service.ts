@@ -89,6 +89,30 @@ export function createCatalogService(deps: {
   const { db, clock, audit, repo } = deps;
   const now = () => clock.now().toISOString();
 
+  /** A catalog write: one transaction that also bumps the catalog version (see `cachedList`). */
+  const write = <T>(fn: (tx: Db) => Promise<T>): Promise<T> =>
+    db.transaction().execute(async (tx) => {
+      const result = await fn(tx);
+      await repo.bumpVersion(tx);
+      return result;
+    });
+
+  /**
+   * Lists are read far more often than the catalog changes (every page, every CI call), so a list
+   * answer is kept until the catalog version moves. The version is read from the database on each
+   * call, so writes from any process (or the CLI) are seen at once.
+   */
+  const listCache = new Map<string, { version: number; value: unknown }>();
+  async function cachedList<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = await repo.version(db);
+    const hit = listCache.get(key);
+    if (hit && hit.version === version) return hit.value as T;
+    const value = await load();
+    if (listCache.size >= 500) listCache.delete(listCache.keys().next().value as string);
+    listCache.set(key, { version, value });
+    return value;
+  }
+
   async function mustTeam(tx: Db, id: string): Promise<TeamRow> {
     const team = await repo.getTeam(tx, id);
     if (!team) throw new AppError('CATALOG_TEAM_NOT_FOUND', `No team has id ${id}.`);
@@ -123,9 +147,11 @@ export function createCatalogService(deps: {
 
   return {
     // ---- teams
-    async listTeams(page: PageQuery): Promise<Page<Team>> {
-      const result = await pageById(page, (after, limit) => repo.listTeams(db, after, limit));
-      return { items: result.items.map(teamView), next_cursor: result.next_cursor };
+    listTeams(page: PageQuery): Promise<Page<Team>> {
+      return cachedList(`teams:${page.limit}:${page.cursor ?? ''}`, async () => {
+        const result = await pageById(page, (after, limit) => repo.listTeams(db, after, limit));
+        return { items: result.items.map(teamView), next_cursor: result.next_cursor };
+      });
     },
     async getTeam(id: string): Promise<Team> {
       return teamView(await mustTeam(db, id));
@@ -136,7 +162,7 @@ export function createCatalogService(deps: {
     },
     createTeam(ctx: AuditContext, input: CreateTeam): Promise<Team> {
       return unique('CATALOG_TEAM_NAME_TAKEN', () =>
-        db.transaction().execute(async (tx) => {
+        write(async (tx) => {
           const at = now();
           const row = {
             id: newId('team'),
@@ -161,7 +187,7 @@ export function createCatalogService(deps: {
     },
     updateTeam(ctx: AuditContext, id: string, patch: UpdateTeam): Promise<Team> {
       return unique('CATALOG_TEAM_NAME_TAKEN', () =>
-        db.transaction().execute(async (tx) => {
+        write(async (tx) => {
           const before = teamView(await mustTeam(tx, id));
           await repo.updateTeam(tx, id, { ...definedOnly(patch), updated_at: now() });
           const after = teamView(await mustTeam(tx, id));
@@ -178,7 +204,7 @@ export function createCatalogService(deps: {
       );
     },
     deleteTeam(ctx: AuditContext, id: string): Promise<void> {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         const before = teamView(await mustTeam(tx, id));
         if (before.service_count > 0) {
           throw new AppError(
@@ -201,7 +227,7 @@ export function createCatalogService(deps: {
       return repo.listMembers(db, teamId);
     },
     addMember(ctx: AuditContext, teamId: string, userId: string, role: 'viewer' | 'responder' | 'manager') {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         await mustTeam(tx, teamId);
         const user = await mustUser(tx, userId);
         const before = await repo.getMember(tx, teamId, userId);
@@ -219,7 +245,7 @@ export function createCatalogService(deps: {
       });
     },
     removeMember(ctx: AuditContext, teamId: string, userId: string): Promise<void> {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         await mustTeam(tx, teamId);
         const before = await repo.getMember(tx, teamId, userId);
         if (!before)
@@ -309,13 +335,13 @@ export function createCatalogService(deps: {
         });
         return user;
       };
-      return unique('CATALOG_USER_EMAIL_TAKEN', () => (tx ? run(tx) : db.transaction().execute(run)));
+      return unique('CATALOG_USER_EMAIL_TAKEN', () => (tx ? run(tx) : write(run)));
     },
     async updateUser(ctx: AuditContext, id: string, patch: UpdateUser): Promise<User> {
       const { password, disabled, ...rest } = patch;
       const passwordHash = password ? await hashPassword(password) : undefined;
       return unique('CATALOG_USER_EMAIL_TAKEN', () =>
-        db.transaction().execute(async (tx) => {
+        write(async (tx) => {
           const before = await userWithTeams(tx, await mustUser(tx, id));
           await repo.updateUser(tx, id, {
             ...definedOnly(rest),
@@ -337,11 +363,13 @@ export function createCatalogService(deps: {
     },
 
     // ---- services
-    async listServices(page: PageQuery & { team_id?: string | undefined }): Promise<Page<Service>> {
-      const result = await pageById(page, (after, limit) =>
-        repo.listServices(db, after, limit, page.team_id ? { teamId: page.team_id } : {}),
-      );
-      return { items: result.items.map(serviceView), next_cursor: result.next_cursor };
+    listServices(page: PageQuery & { team_id?: string | undefined }): Promise<Page<Service>> {
+      return cachedList(`services:${page.limit}:${page.cursor ?? ''}:${page.team_id ?? ''}`, async () => {
+        const result = await pageById(page, (after, limit) =>
+          repo.listServices(db, after, limit, page.team_id ? { teamId: page.team_id } : {}),
+        );
+        return { items: result.items.map(serviceView), next_cursor: result.next_cursor };
+      });
     },
     async getService(id: string): Promise<Service> {
       return serviceView(await mustService(db, id));
@@ -352,7 +380,7 @@ export function createCatalogService(deps: {
     },
     createService(ctx: AuditContext, input: CreateService): Promise<Service> {
       return unique('CATALOG_SERVICE_NAME_TAKEN', () =>
-        db.transaction().execute(async (tx) => {
+        write(async (tx) => {
           await mustTeam(tx, input.team_id);
           const at = now();
           const row: ServiceRow = {
@@ -381,7 +409,7 @@ export function createCatalogService(deps: {
     },
     updateService(ctx: AuditContext, id: string, patch: UpdateService): Promise<Service> {
       return unique('CATALOG_SERVICE_NAME_TAKEN', () =>
-        db.transaction().execute(async (tx) => {
+        write(async (tx) => {
           const before = serviceView(await mustService(tx, id));
           if (patch.team_id) await mustTeam(tx, patch.team_id);
           await repo.updateService(tx, id, { ...definedOnly(patch), updated_at: now() });
@@ -399,7 +427,7 @@ export function createCatalogService(deps: {
       );
     },
     deleteService(ctx: AuditContext, id: string): Promise<void> {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         const before = serviceView(await mustService(tx, id));
         await repo.deleteService(tx, id);
         await audit.record(tx, ctx, {

@@ -147,6 +147,23 @@ export function createCatalogRepository() {
         : undefined;
     },
 
+    /** The catalog's data version: bumped by every catalog write, read before serving a cached list. */
+    async version(db: Db): Promise<number> {
+      const row = await db
+        .selectFrom('counters')
+        .select('value')
+        .where('name', '=', 'catalog')
+        .executeTakeFirst();
+      return Number(row?.value ?? 0);
+    },
+    async bumpVersion(db: Db): Promise<void> {
+      await db
+        .insertInto('counters')
+        .values({ name: 'catalog', value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+        .execute();
+    },
+
     async listServices(
       db: Db,
       after: string | undefined,
