@@ -8,6 +8,9 @@ import { PeoplePage } from '../modules/catalog/people-page.tsx';
 import { ServicesPage } from '../modules/catalog/services-page.tsx';
 import { TeamDetailPage } from '../modules/catalog/team-detail-page.tsx';
 import { TeamsPage } from '../modules/catalog/teams-page.tsx';
+import { IncidentPage } from '../modules/incidents/incident-page.tsx';
+import { IncidentsPage } from '../modules/incidents/incidents-page.tsx';
+import { ServiceIntegrationsPage } from '../modules/incidents/service-integrations-page.tsx';
 import { PolicyPage } from '../modules/policy/policy-page.tsx';
 import { ErrorBanner } from '../ui/error-banner.tsx';
 import { PageHeader } from '../ui/page-header.tsx';
@@ -112,6 +115,30 @@ export function AppRoutes() {
           element={
             <Allowed permission="catalog.read">
               <ServicesPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="services/:id/integrations"
+          element={
+            <Allowed permission="incidents.respond">
+              <ServiceIntegrationsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="incidents"
+          element={
+            <Allowed permission="incidents.read">
+              <IncidentsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="incidents/:id"
+          element={
+            <Allowed permission="incidents.read">
+              <IncidentPage />
             </Allowed>
           }
         />

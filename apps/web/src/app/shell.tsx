@@ -13,6 +13,10 @@ interface NavItem {
 
 const NAV: readonly { heading: string; items: readonly NavItem[] }[] = [
   {
+    heading: 'Operations',
+    items: [{ to: '/incidents', label: 'Incidents', permission: 'incidents.read' }],
+  },
+  {
     heading: 'Catalog',
     items: [
       { to: '/teams', label: 'Teams', permission: 'catalog.read' },

@@ -4,7 +4,7 @@ import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import type { Service, Team } from '../../app/types.ts';
 import { usePagedList, useResource } from '../../app/use-resource.ts';
-import { Button } from '../../ui/button.tsx';
+import { Button, buttonClass } from '../../ui/button.tsx';
 import { ConfirmDialog } from '../../ui/dialog.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { SelectField } from '../../ui/field.tsx';
@@ -23,6 +23,7 @@ export function ServicesPage() {
   const [deleting, setDeleting] = useState<Service | null>(null);
   const [status, setStatus] = useState('');
   const canWrite = auth.can('services.write');
+  const canIntegrate = auth.can('incidents.respond');
 
   const columns: Column<Service>[] = [
     { key: 'name', header: 'Name', cell: (s) => <span className="mono">{s.name}</span> },
@@ -50,19 +51,32 @@ export function ServicesPage() {
         ),
     },
   ];
-  if (canWrite) {
+  if (canWrite || canIntegrate) {
     columns.push({
       key: 'actions',
       header: <span className="visually-hidden">Actions</span>,
       kind: 'actions',
       cell: (s) => (
         <span className="button-row">
-          <Button small onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
-            Edit
-          </Button>
-          <Button small variant="danger" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
-            Delete
-          </Button>
+          {canIntegrate ? (
+            <Link
+              className={buttonClass('secondary', true)}
+              to={`/services/${encodeURIComponent(s.id)}/integrations`}
+              aria-label={`Integrations of ${s.name}`}
+            >
+              Integrations
+            </Link>
+          ) : null}
+          {canWrite ? (
+            <>
+              <Button small onClick={() => setEditing(s)} aria-label={`Edit ${s.name}`}>
+                Edit
+              </Button>
+              <Button small variant="danger" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>
+                Delete
+              </Button>
+            </>
+          ) : null}
         </span>
       ),
     });
