@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatError } from './cli-error.ts';
 import { registerDemoCommands } from './commands/demo/demo-commands.ts';
+import { registerDoraCommands } from './commands/dora/dora-commands.ts';
 import { registerServerCommands } from './commands/server/server-commands.ts';
 import { registerTokenCommands } from './commands/token/token-commands.ts';
 import { registerUserCommands } from './commands/user/user-commands.ts';
@@ -29,6 +30,7 @@ registerServerCommands(program);
 registerUserCommands(program);
 registerTokenCommands(program);
 registerDemoCommands(program);
+registerDoraCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -77,6 +77,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   registerRoutes(app, container.catalog.routes, registry);
   registerRoutes(app, container.policy.routes, registry);
   registerRoutes(app, container.incidents.routes, registry);
+  registerRoutes(app, container.postmortems.routes, registry);
+  registerRoutes(app, container.dora.routes, registry);
+  await app.register(container.dora.webhooks(registry));
   registerRoutes(
     app,
     platformRoutes({ db: container.db, notifier: container.notifier, audit: container.audit }),

@@ -4,8 +4,10 @@ import { createDatabase, type DatabaseHandle } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { createAccessModule } from './modules/access/index.ts';
 import { createCatalogModule } from './modules/catalog/index.ts';
+import { createDoraModule } from './modules/dora/index.ts';
 import { createIncidentsModule } from './modules/incidents/index.ts';
 import { createPolicyModule } from './modules/policy/index.ts';
+import { createPostmortemsModule } from './modules/postmortems/index.ts';
 import { createAuditLog } from './platform/audit.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createJobQueue, createWorker } from './platform/jobs.ts';
@@ -83,6 +85,28 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     catalog: catalog.service,
     baseUrl,
   });
+  const dora = createDoraModule({
+    db,
+    clock,
+    audit,
+    catalog: catalog.service,
+    incidents: incidents.service,
+    policy: policy.service,
+    githubWebhookSecret: config.githubWebhookSecret,
+    gitlabWebhookToken: config.gitlabWebhookToken,
+  });
+  const postmortems = createPostmortemsModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    catalog: catalog.service,
+    incidents: incidents.service,
+    policy: policy.service,
+    baseUrl,
+  });
 
   return {
     config,
@@ -100,6 +124,8 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     access,
     policy,
     incidents,
+    postmortems,
+    dora,
     /** Module start-up work that needs the migrated database (recurring jobs). */
     async start() {
       await incidents.start();

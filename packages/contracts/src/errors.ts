@@ -146,6 +146,61 @@ export const ERROR_CATALOGUE = {
     description:
       'The acknowledge/resolve link is not valid or has expired; open the incident in engops instead.',
   },
+  POSTMORTEMS_NOT_FOUND: {
+    status: 404,
+    title: 'Postmortem not found',
+    description: 'No postmortem has this id.',
+  },
+  POSTMORTEMS_INCIDENT_NOT_READY: {
+    status: 409,
+    title: 'Incident not mitigated or resolved',
+    description: 'A postmortem is written once the incident is mitigated or resolved.',
+  },
+  POSTMORTEMS_VERSION_CONFLICT: {
+    status: 409,
+    title: 'Postmortem changed meanwhile',
+    description:
+      'Someone saved the postmortem since you loaded it; reload it, merge your change and save with the current version.',
+  },
+  POSTMORTEMS_INVALID_TRANSITION: {
+    status: 409,
+    title: 'Invalid postmortem transition',
+    description: 'Postmortems move draft -> in_review -> published; a published postmortem is final.',
+  },
+  POSTMORTEMS_ACTION_ITEMS_INCOMPLETE: {
+    status: 409,
+    title: 'Action items need an owner and a due date',
+    description:
+      'Every action item needs an owner and a due date before the postmortem can be published; `errors` lists the items at fault.',
+  },
+  POSTMORTEMS_ACTION_ITEM_NOT_FOUND: {
+    status: 404,
+    title: 'Action item not found',
+    description: 'No action item has this id.',
+  },
+  DORA_DEPLOYMENT_NOT_FOUND: {
+    status: 404,
+    title: 'Deployment not found',
+    description: 'No deployment has this id (for rollback_of, name a deployment of the same service).',
+  },
+  DORA_EXTERNAL_ID_CONFLICT: {
+    status: 409,
+    title: 'External id already used',
+    description:
+      'A deployment with this external_id exists with different fields; external ids make a deployment idempotent, so resend the same body or use a new id.',
+  },
+  DORA_WEBHOOK_SIGNATURE_INVALID: {
+    status: 401,
+    title: 'Invalid webhook signature',
+    description:
+      'The X-Hub-Signature-256 signature (GitHub) or X-Gitlab-Token (GitLab) is missing or does not match the configured secret (ENGOPS_GITHUB_WEBHOOK_SECRET, ENGOPS_GITLAB_WEBHOOK_TOKEN or PUT /api/v1/integrations/github|gitlab); nothing was stored.',
+  },
+  DORA_WEBHOOK_NOT_CONFIGURED: {
+    status: 401,
+    title: 'Webhook secret not configured',
+    description:
+      'No webhook secret is set for this provider, so no delivery can be verified; an admin sets one first.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

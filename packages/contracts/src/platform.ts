@@ -120,8 +120,31 @@ export const policySchema = z.strictObject({
       target_tier: 'elite',
     }),
   postmortems: z
-    .strictObject({ deadline_hours: hours.default(48), reminder_before_hours: hours.default(12) })
-    .default({ deadline_hours: 48, reminder_before_hours: 12 }),
+    .strictObject({
+      deadline_hours: hours.default(48),
+      reminder_before_hours: hours.default(12),
+      // Shared widely: who hears about every published postmortem besides the incident's team.
+      publish_email_list: z.array(z.email().max(320)).max(50).default([]),
+      publish_slack_webhook_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .nullable()
+        .default(null),
+      // Blameless lint: extra phrases to flag, and rule ids to switch off (see docs/guides/postmortems.md).
+      blameless_extra_phrases: z.array(z.string().trim().min(2).max(100)).max(200).default([]),
+      blameless_disabled_rules: z.array(z.string().min(1).max(50)).max(50).default([]),
+      // Which incidents need a postmortem; those without one are listed as missing.
+      required_severities: z.array(z.enum(['SEV1', 'SEV2', 'SEV3', 'SEV4'])).default(['SEV1', 'SEV2']),
+    })
+    .default({
+      deadline_hours: 48,
+      reminder_before_hours: 12,
+      publish_email_list: [],
+      publish_slack_webhook_url: null,
+      blameless_extra_phrases: [],
+      blameless_disabled_rules: [],
+      required_severities: ['SEV1', 'SEV2'],
+    }),
   code_review: z
     .strictObject({
       review_target_hours: hours.default(24),

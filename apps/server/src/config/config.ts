@@ -35,6 +35,10 @@ const envSchema = z.object({
   ENGOPS_SMTP_PASSWORD: z.string().optional(),
   ENGOPS_SMTP_FROM: z.string().default('engops <engops@localhost>'),
   ENGOPS_WEB_DIST: z.string().optional(),
+  /** Verifies GitHub webhooks (X-Hub-Signature-256) unless an admin stores another secret. */
+  ENGOPS_GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Checks GitLab webhooks (X-Gitlab-Token) unless an admin stores another token. */
+  ENGOPS_GITLAB_WEBHOOK_TOKEN: z.string().min(1).optional(),
 });
 
 export type DatabaseConfig =
@@ -64,6 +68,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly smtp?: SmtpConfig;
   readonly webDist?: string;
+  readonly githubWebhookSecret?: string;
+  readonly gitlabWebhookToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -103,6 +109,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : {}),
     ...(e.ENGOPS_WEB_DIST ? { webDist: path.resolve(e.ENGOPS_WEB_DIST) } : {}),
+    ...(e.ENGOPS_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: e.ENGOPS_GITHUB_WEBHOOK_SECRET } : {}),
+    ...(e.ENGOPS_GITLAB_WEBHOOK_TOKEN ? { gitlabWebhookToken: e.ENGOPS_GITLAB_WEBHOOK_TOKEN } : {}),
   };
 }
 

@@ -2,11 +2,15 @@ import { type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql 
 import type { Db } from './database.ts';
 import { m0001Platform } from './migrations/0001-platform.ts';
 import { m0002Incidents } from './migrations/0002-incidents.ts';
+import { m0003Postmortems } from './migrations/0003-postmortems.ts';
+import { m0004Dora } from './migrations/0004-dora.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
   '0001-platform': m0001Platform,
   '0002-incidents': m0002Incidents,
+  '0003-postmortems': m0003Postmortems,
+  '0004-dora': m0004Dora,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

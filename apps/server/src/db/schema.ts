@@ -244,4 +244,91 @@ export interface Database {
   incident_timeline: IncidentTimelineTable;
   maintenance_windows: MaintenanceWindowsTable;
   counters: { name: string; value: number };
+  postmortems: PostmortemsTable;
+  postmortem_action_items: PostmortemActionItemsTable;
+  deployments: DeploymentsTable;
+  commits: CommitsTable;
+  deployment_commits: DeploymentCommitsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  scm_integrations: ScmIntegrationsTable;
+}
+
+export interface PostmortemsTable {
+  id: string;
+  incident_id: string;
+  team_id: string;
+  title: string;
+  markdown: string;
+  version: number;
+  status: string;
+  due_at: string;
+  submitted_at: string | null;
+  published_at: string | null;
+  published_by: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PostmortemActionItemsTable {
+  id: string;
+  postmortem_id: string;
+  team_id: string;
+  title: string;
+  owner_id: string | null;
+  owner_handle: string | null;
+  due_date: string | null;
+  status: string;
+  reason: string | null;
+  source: string;
+  source_key: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  service_id: string;
+  environment: string;
+  version: string | null;
+  commit_sha: string;
+  status: string;
+  kind: string;
+  rollback_of: string | null;
+  started_at: string | null;
+  finished_at: string;
+  source: string;
+  external_id: string | null;
+  commit_count: number;
+  created_at: string;
+}
+
+export interface CommitsTable {
+  service_id: string;
+  sha: string;
+  committed_at: string;
+  authored_at: string | null;
+  message: string | null;
+  created_at: string;
+}
+
+export interface DeploymentCommitsTable {
+  deployment_id: string;
+  service_id: string;
+  sha: string;
+}
+
+export interface WebhookDeliveriesTable {
+  source: string;
+  delivery_id: string;
+  event: string;
+  outcome: string;
+  received_at: string;
+}
+
+export interface ScmIntegrationsTable {
+  provider: string;
+  webhook_secret: string;
+  updated_at: string;
 }

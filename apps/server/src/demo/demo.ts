@@ -2,7 +2,9 @@ import type { Service, Team } from '@engops/contracts';
 import type { Container } from '../container.ts';
 import { systemPrincipal } from '../platform/access/permissions.ts';
 import { AppError } from '../platform/errors.ts';
+import { seedDoraDemo } from './demo-dora.ts';
 import { seedIncidentsDemo } from './demo-incidents.ts';
+import { seedPostmortemsDemo } from './demo-postmortems.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.engops.test';
 export const DEMO_PASSWORD = 'demo-password-1';
@@ -241,6 +243,8 @@ export async function seedDemo(
     services.push(service);
   }
   createdCount += await seedIncidentsDemo(container, services);
+  createdCount += await seedDoraDemo(container, services);
+  createdCount += await seedPostmortemsDemo(container);
   const outcome: DemoOutcome = empty ? 'created' : createdCount > 0 ? 'completed' : 'present';
   return { created: outcome === 'created' || outcome === 'completed', outcome, ...credentials };
 }

@@ -12,6 +12,8 @@ import { IncidentPage } from '../modules/incidents/incident-page.tsx';
 import { IncidentsPage } from '../modules/incidents/incidents-page.tsx';
 import { ServiceIntegrationsPage } from '../modules/incidents/service-integrations-page.tsx';
 import { PolicyPage } from '../modules/policy/policy-page.tsx';
+import { PostmortemPage } from '../modules/postmortems/postmortem-page.tsx';
+import { PostmortemsPage } from '../modules/postmortems/postmortems-page.tsx';
 import { ErrorBanner } from '../ui/error-banner.tsx';
 import { PageHeader } from '../ui/page-header.tsx';
 import { useAuth } from './auth-context.tsx';
@@ -139,6 +141,22 @@ export function AppRoutes() {
           element={
             <Allowed permission="incidents.read">
               <IncidentPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="postmortems"
+          element={
+            <Allowed permission="postmortems.read">
+              <PostmortemsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="postmortems/:id"
+          element={
+            <Allowed permission="postmortems.read">
+              <PostmortemPage />
             </Allowed>
           }
         />

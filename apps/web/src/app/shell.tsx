@@ -14,7 +14,10 @@ interface NavItem {
 const NAV: readonly { heading: string; items: readonly NavItem[] }[] = [
   {
     heading: 'Operations',
-    items: [{ to: '/incidents', label: 'Incidents', permission: 'incidents.read' }],
+    items: [
+      { to: '/incidents', label: 'Incidents', permission: 'incidents.read' },
+      { to: '/postmortems', label: 'Postmortems', permission: 'postmortems.read' },
+    ],
   },
   {
     heading: 'Catalog',

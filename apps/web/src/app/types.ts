@@ -50,7 +50,9 @@ export type Permission =
   | 'jobs.read'
   | 'incidents.read'
   | 'incidents.respond'
-  | 'integrations.manage';
+  | 'integrations.manage'
+  | 'postmortems.read'
+  | 'postmortems.write';
 
 export interface Session {
   user: User | null;

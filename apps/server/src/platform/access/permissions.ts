@@ -22,6 +22,11 @@ export const PERMISSIONS = {
   'incidents.read': { role: 'viewer', scope: 'team' },
   'incidents.respond': { role: 'responder', scope: 'team' },
   'integrations.manage': { role: 'manager', scope: 'team' },
+  'postmortems.read': { role: 'viewer', scope: 'team' },
+  'postmortems.write': { role: 'responder', scope: 'team' },
+  'dora.read': { role: 'viewer', scope: 'team' },
+  'deployments.write': { role: 'responder', scope: 'team' },
+  'dora.manage': { role: 'admin', scope: 'org' },
 } as const satisfies Record<string, { role: Role; scope: 'org' | 'team' }>;
 
 export type Permission = keyof typeof PERMISSIONS;
