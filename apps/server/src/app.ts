@@ -1,6 +1,6 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Container } from './container.ts';
@@ -14,7 +14,11 @@ import { AppError } from './platform/errors.ts';
 
 export const VERSION = '0.1.0';
 
-export const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+/** The built web UI, found through the @engops/web workspace package (works from sources and bundles). */
+export const DEFAULT_WEB_DIST = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@engops/web/package.json')),
+  'dist',
+);
 
 const ALWAYS_OPEN = new Set(['/healthz', '/metrics']);
 
