@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import type { AlertEventsTable } from '../../db/schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -18,6 +20,8 @@ export interface IngestTarget {
 
 const CACHE_MS = 5_000;
 
+type AlertEventRow = Insertable<AlertEventsTable>;
+
 /**
  * Turns normalised alert events into alerts and incidents. Dedup: one unresolved alert per
  * integration and key (a unique index backs it across processes); repeats bump the count and
@@ -31,7 +35,13 @@ export function createAlertIngest(deps: {
   incidents: IncidentsService;
 }) {
   const { db, clock, repo, incidents } = deps;
-  const commit = createGroupCommit(db, { retryAlone: isUniqueViolation });
+  // The stored copies of the events (alert_events) of one transaction are written together, in one
+  // multi-row statement before its commit: a repeated trigger then costs one statement of its own.
+  const commit = createGroupCommit<AlertEventRow[]>(db, {
+    retryAlone: isUniqueViolation,
+    state: () => [],
+    beforeCommit: (tx, rows) => repo.insertAlertEvents(tx, rows),
+  });
   const cache = new Map<string, { target: IngestTarget; expires: number }>();
 
   async function target(key: string): Promise<IngestTarget | undefined> {
@@ -49,41 +59,49 @@ export function createAlertIngest(deps: {
     return value;
   }
 
+  /** The open incident of the event's group, or a new incident that already counts this alert. */
   async function openIncident(
     tx: Db,
     t: IngestTarget,
     event: AlertEvent,
     at: string,
     actor: Actor,
-  ): Promise<IncidentRow> {
+  ): Promise<{ incident: IncidentRow; created: boolean }> {
     if (event.groupKey) {
       const existing = await repo.openIncidentForGroup(tx, t.integration.id, event.groupKey);
-      if (existing) return existing;
+      if (existing) return { incident: existing, created: false };
     }
     const suppressed = (await repo.activeMaintenance(tx, t.integration.service_id, at)) !== undefined;
     const occurred = event.occurredAt && event.occurredAt < at ? event.occurredAt : at;
-    return incidents.createIncident(
+    const incident = await incidents.createIncident(
       tx,
       {
         service_id: t.integration.service_id,
         team_id: t.teamId,
-        title: (event.groupTitle ?? event.summary).slice(0, 500),
+        title: event.summary.slice(0, 500),
         severity: severityFromAlert(event.severity),
         source: t.integration.kind,
         group_key: event.groupKey ?? null,
         integration_id: t.integration.id,
         suppressed,
         triggered_at: occurred,
+        alert_count: 1,
       },
       actor,
     );
+    return { incident, created: true };
   }
 
-  async function processEvent(
+  /**
+   * Applies one event inside `tx`. Its stored copy goes to `pending` when the caller writes those
+   * before committing (group commit), else it is inserted at once.
+   */
+  async function apply(
     tx: Db,
     t: IngestTarget,
     event: AlertEvent,
-    raw: unknown,
+    payloadJson: string,
+    pending?: AlertEventRow[],
   ): Promise<{ dedupKey: string; outcome: IngestOutcome; incidentId: string | null }> {
     const at = clock.now().toISOString();
     const actor: Actor = {
@@ -92,26 +110,31 @@ export function createAlertIngest(deps: {
       name: `${t.integration.name} (${t.integration.kind})`,
     };
     const dedupKey = event.dedupKey ?? randomUUID().replace(/-/g, '');
-    const open = await repo.findOpenAlert(tx, t.integration.id, dedupKey);
-    const record = (alertId: string | null, incidentId: string | null, action: string) =>
-      repo.insertAlertEvent(tx, {
+    const record = async (alertId: string | null, incidentId: string | null, action: string) => {
+      const row: AlertEventRow = {
         id: newId('evt'),
         integration_id: t.integration.id,
         alert_id: alertId,
         incident_id: incidentId,
         action,
         dedup_key: dedupKey,
-        payload_json: JSON.stringify(raw),
+        payload_json: payloadJson,
         received_at: at,
-      });
+      };
+      if (pending) pending.push(row);
+      else await repo.insertAlertEvents(tx, [row]);
+    };
 
     if (event.action === 'trigger') {
-      if (open) {
-        await repo.bumpAlert(tx, open.id, at);
-        await record(open.id, open.incident_id, 'trigger');
-        return { dedupKey, outcome: 'appended', incidentId: open.incident_id };
+      // A repeat (the usual case in a storm) is one statement: count it on the open alert.
+      const repeated = event.dedupKey
+        ? await repo.bumpOpenAlert(tx, t.integration.id, dedupKey, at)
+        : undefined;
+      if (repeated) {
+        await record(repeated.id, repeated.incident_id, 'trigger');
+        return { dedupKey, outcome: 'appended', incidentId: repeated.incident_id };
       }
-      const incident = await openIncident(tx, t, event, at, actor);
+      const { incident, created } = await openIncident(tx, t, event, at, actor);
       const alertId = newId('alr');
       await repo.insertAlert(tx, {
         id: alertId,
@@ -135,10 +158,12 @@ export function createAlertIngest(deps: {
         acknowledged_at: null,
         resolved_at: null,
       });
-      await repo.updateIncident(tx, incident.id, {
-        alert_count: Number(incident.alert_count) + 1,
-        updated_at: at,
-      });
+      if (!created) {
+        await repo.updateIncident(tx, incident.id, {
+          alert_count: Number(incident.alert_count) + 1,
+          updated_at: at,
+        });
+      }
       await incidents.addTimeline(
         tx,
         incident.id,
@@ -157,6 +182,7 @@ export function createAlertIngest(deps: {
       return { dedupKey, outcome: 'created', incidentId: incident.id };
     }
 
+    const open = await repo.findOpenAlert(tx, t.integration.id, dedupKey);
     if (!open) {
       // PagerDuty semantics: acknowledge/resolve of a key with no open alert is accepted and dropped.
       await record(null, null, event.action);
@@ -197,14 +223,16 @@ export function createAlertIngest(deps: {
     },
     /** Stores the events of one request; resolves after they are committed. */
     ingest(t: IngestTarget, events: AlertEvent[], raw: unknown) {
-      return commit.submit(async (tx) => {
+      const payloadJson = JSON.stringify(raw);
+      return commit.submit(async (tx, pending) => {
         const out = [];
-        for (const event of events) out.push(await processEvent(tx, t, event, raw));
+        for (const event of events) out.push(await apply(tx, t, event, payloadJson, pending));
         return out;
       });
     },
     /** For callers that already hold a transaction (heartbeat sweeps). */
-    processEvent,
+    processEvent: (tx: Db, t: IngestTarget, event: AlertEvent, raw: unknown) =>
+      apply(tx, t, event, JSON.stringify(raw)),
     async resolveTarget(key: string, kind: string): Promise<IngestTarget> {
       const t = await target(key);
       if (!t) throw new AppError('INCIDENTS_UNKNOWN_INTEGRATION_KEY', 'No integration has this key.');

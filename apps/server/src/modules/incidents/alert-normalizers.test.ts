@@ -75,12 +75,25 @@ describe('alert normalisers', () => {
     expect(result.ok && result.events[0]?.action).toBe('resolve');
   });
 
-  it('uses the Grafana title for the incident', () => {
-    const result = normaliseAlertmanager(
-      { ...alertmanagerFiring, title: '[FIRING:2] HighLatency', state: 'alerting', message: 'm' },
+  it("names Grafana alerts by their summary; Grafana's title only when nothing better exists", () => {
+    const grafana = {
+      ...alertmanagerFiring,
+      title: '[FIRING:2] HighLatency (api)',
+      state: 'alerting',
+      message: 'm',
+    };
+    const result = normaliseAlertmanager(grafana, 'grafana');
+    expect(result.ok && result.events[0]?.summary).toBe('p99 latency above 500ms on api-1');
+    expect(result.ok && result.events[0]?.details.message).toBe('m');
+    const bare = normaliseAlertmanager(
+      {
+        ...grafana,
+        commonAnnotations: {},
+        alerts: [{ status: 'firing', labels: {}, annotations: {}, fingerprint: 'f1' }],
+      },
       'grafana',
     );
-    expect(result.ok && result.events[0]?.groupTitle).toBe('[FIRING:2] HighLatency');
+    expect(bare.ok && bare.events[0]?.summary).toBe('HighLatency (api)');
   });
 
   it('validates Events v2 like PagerDuty', () => {

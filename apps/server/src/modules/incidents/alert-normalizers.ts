@@ -16,8 +16,6 @@ export interface AlertEvent {
   source?: string;
   /** Incident grouping (Alertmanager groupKey): alerts with one group share one open incident. */
   groupKey?: string;
-  /** Title for a new incident of the group (Grafana's title), else the summary is used. */
-  groupTitle?: string;
   occurredAt?: string;
   details: Record<string, unknown>;
   links: Array<{ href: string; text?: string }>;
@@ -160,7 +158,16 @@ export function normaliseAlertmanager(body: unknown, flavour: 'alertmanager' | '
   const groupKey =
     str(body.groupKey) ?? (Object.keys(groupLabels).length > 0 ? labelFingerprint(groupLabels) : undefined);
   const commonAnnotations = isObject(body.commonAnnotations) ? body.commonAnnotations : {};
-  const title = flavour === 'grafana' ? str(body.title) : undefined;
+  // Grafana's notification title ("[FIRING:2] HighLatency (blue)") describes the notification, not
+  // the problem, and its status prefix goes stale: it only names an alert that has nothing better.
+  const title =
+    flavour === 'grafana'
+      ? str(
+          str(body.title)
+            ?.replace(/^\[[A-Z]+(?::\d+)?\]\s*/, '')
+            .trim(),
+        )
+      : undefined;
   const events: AlertEvent[] = [];
   body.alerts.forEach((alert, i) => {
     if (!isObject(alert)) {
@@ -198,7 +205,6 @@ export function normaliseAlertmanager(body: unknown, flavour: 'alertmanager' | '
           ? { source: String(labels.job) }
           : {}),
       ...(groupKey ? { groupKey } : {}),
-      ...(title ? { groupTitle: title.slice(0, 500) } : {}),
       ...(validTimestamp(alert.startsAt) && status === 'firing'
         ? { occurredAt: new Date(String(alert.startsAt)).toISOString() }
         : {}),

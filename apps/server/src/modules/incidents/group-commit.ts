@@ -1,9 +1,22 @@
 import type { Db } from '../../db/database.ts';
 
-interface Item<T> {
-  run: (tx: Db) => Promise<T>;
+interface Item<T, S> {
+  run: (tx: Db, state: S) => Promise<T>;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
+}
+
+export interface GroupCommitOptions<S> {
+  maxBatch?: number;
+  /** Errors after which an item that failed alone is tried again (a race with another process). */
+  retryAlone?: (error: unknown) => boolean;
+  /** Fresh state for each transaction, which the items of that transaction write to. */
+  state?: () => S;
+  /**
+   * Runs in each transaction after its items and before its commit, e.g. to write the rows the
+   * items collected in one multi-row statement instead of one statement each.
+   */
+  beforeCommit?: (tx: Db, state: S) => Promise<void>;
 }
 
 /**
@@ -12,18 +25,27 @@ interface Item<T> {
  * the commit that holds its work, so an answer sent after it is durable. If a shared transaction
  * fails, every item runs again alone, so one bad item cannot sink the others.
  */
-export function createGroupCommit(
-  db: Db,
-  options: { maxBatch?: number; retryAlone?: (error: unknown) => boolean } = {},
-) {
+export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOptions<S> = {}) {
   const maxBatch = options.maxBatch ?? 256;
-  let queue: Array<Item<unknown>> = [];
+  let queue: Array<Item<unknown, S>> = [];
   let running = false;
 
-  async function runAlone(item: Item<unknown>): Promise<void> {
+  /** One transaction holding `items`, with its own state, flushed before the commit. */
+  function transaction(items: Array<Item<unknown, S>>): Promise<unknown[]> {
+    return db.transaction().execute(async (tx) => {
+      const state = options.state?.() as S;
+      const out: unknown[] = [];
+      for (const item of items) out.push(await item.run(tx, state));
+      if (options.beforeCommit) await options.beforeCommit(tx, state);
+      return out;
+    });
+  }
+
+  async function runAlone(item: Item<unknown, S>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        item.resolve(await db.transaction().execute((tx) => item.run(tx)));
+        const [result] = await transaction([item]);
+        item.resolve(result);
         return;
       } catch (error) {
         if (attempt < 2 && options.retryAlone?.(error)) continue;
@@ -44,11 +66,7 @@ export function createGroupCommit(
         }
         let results: unknown[] | undefined;
         try {
-          results = await db.transaction().execute(async (tx) => {
-            const out: unknown[] = [];
-            for (const item of batch) out.push(await item.run(tx));
-            return out;
-          });
+          results = await transaction(batch);
         } catch {
           results = undefined;
         }
@@ -64,9 +82,9 @@ export function createGroupCommit(
   }
 
   return {
-    submit<T>(run: (tx: Db) => Promise<T>): Promise<T> {
+    submit<T>(run: (tx: Db, state: S) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ run, resolve, reject } as Item<unknown>);
+        queue.push({ run, resolve, reject } as Item<unknown, S>);
         if (!running) {
           running = true;
           setImmediate(() => void drain());

@@ -10,7 +10,6 @@ import type { CatalogService } from '../catalog/index.ts';
 import {
   type IncidentAction,
   type IncidentStatus,
-  isOpen,
   responseTimes,
   type Severity,
   skippedStates,
@@ -228,6 +227,8 @@ export function createIncidentsService(deps: {
       integration_id?: string | null;
       suppressed: boolean;
       triggered_at: string;
+      /** An incident opened by an alert counts it from the start. */
+      alert_count?: number;
     },
     actor: Actor,
   ): Promise<IncidentRow> {
@@ -256,7 +257,7 @@ export function createIncidentsService(deps: {
       commander_id: null,
       comms_lead_id: null,
       caused_by_deployment_id: null,
-      alert_count: 0,
+      alert_count: input.alert_count ?? 0,
       created_at: at,
       updated_at: at,
     };
@@ -389,9 +390,11 @@ export function createIncidentsService(deps: {
         caused_by_deployment_id?: string | null | undefined;
       },
     ): Promise<IncidentView> {
+      // People are named in the timeline (and so in the postmortem), not identified by id.
+      const names = new Map<string, string>();
       for (const key of ['commander_id', 'comms_lead_id'] as const) {
         const userId = patch[key];
-        if (userId) await catalog.getUser(userId);
+        if (userId) names.set(userId, (await catalog.getUser(userId)).name);
       }
       return db.transaction().execute(async (tx) => {
         const before = await must(tx, id);
@@ -419,7 +422,7 @@ export function createIncidentsService(deps: {
               at,
               kind,
               actor,
-              `${actor.name} set the ${label} to ${after[k] ?? 'nobody'}`,
+              `${actor.name} set the ${label} to ${after[k] == null ? 'nobody' : (names.get(String(after[k])) ?? after[k])}`,
               {
                 field: key,
                 from: before[k],
@@ -496,7 +499,8 @@ export function createIncidentsService(deps: {
         from: filter.from ?? null,
         to: filter.to ?? null,
         count: rows.length,
-        open: rows.filter((r) => isOpen(r.status as IncidentStatus)).length,
+        /** Open now in this scope, wherever in time they started. */
+        open: await repo.countOpen(db, filter),
         by_severity: bySeverity,
         by_status: byStatus,
         time_to_acknowledge: summary('tta'),

@@ -59,6 +59,9 @@ export function ingestRoutes(deps: {
   const { ingest } = deps;
   const tags = ['ingest'];
   const keyParams = z.strictObject({ key: z.string().min(1).max(200) });
+  // A wildcard, not `:token`: signed tokens (~180 characters) exceed the router's 100-character
+  // limit for named parameters, which would turn every emailed link into a 400.
+  const actionParams = z.strictObject({ '*': z.string().min(10).max(2000) });
 
   const webhook = (
     kind: 'alertmanager' | 'grafana' | 'generic',
@@ -153,15 +156,15 @@ export function ingestRoutes(deps: {
 
     defineRoute({
       method: 'GET',
-      url: '/incident-actions/:token',
+      url: '/incident-actions/*',
       summary: 'Confirmation page for a signed acknowledge/resolve link from a notification',
       tags,
       auth: 'public',
       hide: true,
-      params: z.strictObject({ token: z.string().min(10).max(2000) }),
+      params: actionParams,
       response: null,
       handler: async ({ params, reply }) => {
-        const claims = await deps.paging.verifyAction(params.token);
+        const claims = await deps.paging.verifyAction(params['*']);
         if (!claims) throw new AppError('INCIDENTS_ACTION_LINK_INVALID');
         const incident = await deps.incidents.get(claims.incidentId);
         reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
@@ -177,15 +180,15 @@ export function ingestRoutes(deps: {
     }),
     defineRoute({
       method: 'POST',
-      url: '/incident-actions/:token',
+      url: '/incident-actions/*',
       summary: 'Carry out a signed acknowledge/resolve link as the person it was sent to',
       tags,
       auth: 'public',
       hide: true,
-      params: z.strictObject({ token: z.string().min(10).max(2000) }),
+      params: actionParams,
       response: null,
       handler: async ({ params, reply, request }) => {
-        const claims = await deps.paging.verifyAction(params.token);
+        const claims = await deps.paging.verifyAction(params['*']);
         if (!claims) throw new AppError('INCIDENTS_ACTION_LINK_INVALID');
         const incident = await deps.incidents.get(claims.incidentId);
         const grants = await deps.catalog.grantsOf(claims.userId);

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
   AlertEventsTable,
@@ -24,21 +24,25 @@ export interface IncidentFilter {
   to?: string | undefined;
 }
 
-const OPEN = ['triggered', 'acknowledged', 'mitigated'];
+/*
+ * The open-alert and open-incident lookups are served by partial unique indexes (alerts_open_dedup_uq,
+ * incidents_open_group_uq). SQLite can match a partial index's WHERE clause against a bound
+ * parameter only by preparing the statement again once the value is bound (a statement with
+ * `status <> ?` plans as a table scan), which costs a second compilation on every ingested event.
+ * Written as SQL literals, exactly as in the migration, the conditions match the index at once.
+ */
+const ALERT_IS_OPEN = sql<boolean>`"status" <> 'resolved'`;
+const INCIDENT_IS_OPEN = sql<boolean>`"status" in ('triggered', 'acknowledged', 'mitigated')`;
 
 /** Every query of the incidents module's tables. */
 export function createIncidentsRepository() {
   return {
+    /** The next value of a counter (1 for a new one), in one upsert. */
     async nextNumber(db: Db, counter: string): Promise<number> {
-      await db
-        .insertInto('counters')
-        .values({ name: counter, value: 0 })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .execute();
       const row = await db
-        .updateTable('counters')
-        .set((eb) => ({ value: eb('value', '+', 1) }))
-        .where('name', '=', counter)
+        .insertInto('counters')
+        .values({ name: counter, value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
         .returning('value')
         .executeTakeFirstOrThrow();
       return Number(row.value);
@@ -56,7 +60,7 @@ export function createIncidentsRepository() {
         .selectAll()
         .where('integration_id', '=', integrationId)
         .where('group_key', '=', groupKey)
-        .where('status', 'in', OPEN)
+        .where(INCIDENT_IS_OPEN)
         .executeTakeFirst(),
     listIncidents(db: Db, filter: IncidentFilter, before: string | undefined, limit: number) {
       let q = db.selectFrom('incidents').selectAll().orderBy('id', 'desc').limit(limit);
@@ -68,6 +72,16 @@ export function createIncidentsRepository() {
       if (filter.from) q = q.where('triggered_at', '>=', filter.from);
       if (filter.to) q = q.where('triggered_at', '<', filter.to);
       return q.execute();
+    },
+    /** Incidents open right now in the scope, whenever they were triggered. */
+    async countOpen(db: Db, filter: IncidentFilter): Promise<number> {
+      let q = db
+        .selectFrom('incidents')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(INCIDENT_IS_OPEN);
+      if (filter.serviceId) q = q.where('service_id', '=', filter.serviceId);
+      if (filter.teamId) q = q.where('team_id', '=', filter.teamId);
+      return Number((await q.executeTakeFirstOrThrow()).n);
     },
     incidentsInWindow(db: Db, filter: IncidentFilter) {
       let q = db.selectFrom('incidents').selectAll().orderBy('triggered_at');
@@ -95,17 +109,21 @@ export function createIncidentsRepository() {
         .selectAll()
         .where('integration_id', '=', integrationId)
         .where('dedup_key', '=', dedupKey)
-        .where('status', '<>', 'resolved')
+        .where(ALERT_IS_OPEN)
+        .executeTakeFirst(),
+    /** A repeated trigger: counts it on the open alert with this key, if any, in one statement. */
+    bumpOpenAlert: (db: Db, integrationId: string, dedupKey: string, at: string) =>
+      db
+        .updateTable('alerts')
+        .set((eb) => ({ event_count: eb('event_count', '+', 1), last_seen_at: at }))
+        .where('integration_id', '=', integrationId)
+        .where('dedup_key', '=', dedupKey)
+        .where(ALERT_IS_OPEN)
+        .returning(['id', 'incident_id'])
         .executeTakeFirst(),
     insertAlert: (db: Db, row: Insertable<AlertsTable>) => db.insertInto('alerts').values(row).execute(),
     updateAlert: (db: Db, id: string, patch: Updateable<AlertsTable>) =>
       db.updateTable('alerts').set(patch).where('id', '=', id).execute(),
-    bumpAlert: (db: Db, id: string, at: string) =>
-      db
-        .updateTable('alerts')
-        .set((eb) => ({ event_count: eb('event_count', '+', 1), last_seen_at: at }))
-        .where('id', '=', id)
-        .execute(),
     countOpenAlerts: async (db: Db, incidentId: string) =>
       Number(
         (
@@ -136,8 +154,15 @@ export function createIncidentsRepository() {
         .where('incident_id', '=', incidentId)
         .orderBy('first_seen_at')
         .execute(),
-    insertAlertEvent: (db: Db, row: Insertable<AlertEventsTable>) =>
-      db.insertInto('alert_events').values(row).execute(),
+    /** Stored copies of accepted events, in multi-row statements of at most 500 rows. */
+    async insertAlertEvents(db: Db, rows: Array<Insertable<AlertEventsTable>>): Promise<void> {
+      for (let i = 0; i < rows.length; i += 500) {
+        await db
+          .insertInto('alert_events')
+          .values(rows.slice(i, i + 500))
+          .execute();
+      }
+    },
 
     insertIntegration: (db: Db, row: IntegrationRow) => db.insertInto('integrations').values(row).execute(),
     integrationByKey: (db: Db, key: string) =>
