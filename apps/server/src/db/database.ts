@@ -20,6 +20,11 @@ export type Engine = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   readonly db: Db;
   readonly engine: Engine;
+  /**
+   * SQLite only: PRAGMA data_version, which changes when another connection (another process)
+   * commits. Lets caches see outside writes without a query of their own.
+   */
+  readonly externalWrites?: () => number;
   close(): Promise<void>;
 }
 

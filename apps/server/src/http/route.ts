@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { can, type Permission, type Principal } from '../platform/access/permissions.ts';
 import type { AuditContext } from '../platform/audit.ts';
 import { AppError, type FieldError } from '../platform/errors.ts';
+import { rawJsonOf } from '../platform/raw-json.ts';
 
 /**
  * Routes are declared, not hand-wired: method, path, the permission they need, zod schemas for
@@ -181,6 +182,8 @@ export function registerRoutes(app: FastifyInstance, routes: RouteSpec[], regist
         if (reply.sent) return reply;
         reply.code(route.status ?? 200);
         if (route.response === null || result === undefined) return reply.send();
+        const raw = rawJsonOf(result);
+        if (raw !== undefined) return reply.type('application/json; charset=utf-8').send(raw);
         return reply.send(result);
       },
     });

@@ -19,6 +19,7 @@ import type { CatalogService } from '../catalog/index.ts';
 import type { AccessRepository, TokenRow } from './kysely-access-repository.ts';
 import { createRateLimiter } from './rate-limiter.ts';
 
+export const TOKEN_CACHE_MS = 1_000;
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 const TOUCH_EVERY_MS = 60_000;
 /** Login attempts allowed per window, per client address and per account (email). */
@@ -128,9 +129,28 @@ export function createAccessService(deps: {
     return { sessionToken, csrfToken };
   }
 
+  /**
+   * Token rows are read on every API call; keep each for a second (real time) so a busy client
+   * costs one lookup a second. Revoking in this process drops the entry at once; another server
+   * process sees a revocation within TOKEN_CACHE_MS. Expiry is checked on every call.
+   */
+  const tokenCache = new Map<string, { row: TokenRow | undefined; until: number }>();
+  async function tokenRow(hash: string): Promise<TokenRow | undefined> {
+    const hit = tokenCache.get(hash);
+    const t = Date.now();
+    if (hit && hit.until > t) return hit.row;
+    const row = await repo.tokenByHash(db, hash);
+    if (tokenCache.size >= 10_000) tokenCache.clear();
+    tokenCache.set(hash, { row, until: t + TOKEN_CACHE_MS });
+    return row;
+  }
+  const forgetToken = (id: string) => {
+    for (const [hash, entry] of tokenCache) if (entry.row?.id === id || !entry.row) tokenCache.delete(hash);
+  };
+
   const authenticator: Authenticator = {
     async fromBearer(token) {
-      const row = await repo.tokenByHash(db, hashSecret(token));
+      const row = await tokenRow(hashSecret(token));
       const now = clock.now();
       if (!row) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token is not known.');
       if (row.revoked_at) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token was revoked.');
@@ -260,6 +280,7 @@ export function createAccessService(deps: {
           after: tokenView(row),
         });
       });
+      tokenCache.delete(row.token_hash);
       return { ...tokenView(row), token };
     },
 
@@ -269,6 +290,7 @@ export function createAccessService(deps: {
         if (!before) throw new AppError('TOKENS_NOT_FOUND');
         if (!before.revoked_at) {
           await repo.revokeToken(tx, id, clock.now().toISOString());
+          forgetToken(id);
           const after = (await repo.tokenById(tx, id))!;
           await audit.record(tx, ctx, {
             action: 'token.revoke',

@@ -18,6 +18,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { type Page, type PageQuery, pageById } from '../../platform/pagination.ts';
+import { withRawJson } from '../../platform/raw-json.ts';
 import type { CatalogRepository, ServiceRow, TeamRow, UserRow } from './kysely-catalog-repository.ts';
 
 export type CreateTeam = z.output<typeof createTeamSchema>;
@@ -85,29 +86,42 @@ export function createCatalogService(deps: {
   clock: Clock;
   audit: AuditLog;
   repo: CatalogRepository;
+  externalWrites?: (() => number) | undefined;
 }) {
   const { db, clock, audit, repo } = deps;
   const now = () => clock.now().toISOString();
 
+  /** Catalog writes committed by this process (see `dataVersion`). */
+  let localWrites = 0;
   /** A catalog write: one transaction that also bumps the catalog version (see `cachedList`). */
-  const write = <T>(fn: (tx: Db) => Promise<T>): Promise<T> =>
-    db.transaction().execute(async (tx) => {
-      const result = await fn(tx);
+  const write = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    const result = await db.transaction().execute(async (tx) => {
+      const value = await fn(tx);
       await repo.bumpVersion(tx);
-      return result;
+      return value;
     });
+    localWrites++;
+    return result;
+  };
+
+  /**
+   * Which catalog the caches hold. On SQLite: this process's writes plus PRAGMA data_version (which
+   * moves when any other process commits), with no query. On PostgreSQL: the catalog version row,
+   * bumped in every catalog write transaction, so every server process sees every write at once.
+   */
+  const dataVersion = async (): Promise<string> =>
+    deps.externalWrites ? `${deps.externalWrites()}:${localWrites}` : String(await repo.version(db));
 
   /**
    * Lists are read far more often than the catalog changes (every page, every CI call), so a list
-   * answer is kept until the catalog version moves. The version is read from the database on each
-   * call, so writes from any process (or the CLI) are seen at once.
+   * answer is kept, serialised once, until the catalog version moves.
    */
-  const listCache = new Map<string, { version: number; value: unknown }>();
-  async function cachedList<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const version = await repo.version(db);
+  const listCache = new Map<string, { version: string; value: unknown }>();
+  async function cachedList<T extends object>(key: string, load: () => Promise<T>): Promise<T> {
+    const version = await dataVersion();
     const hit = listCache.get(key);
     if (hit && hit.version === version) return hit.value as T;
-    const value = await load();
+    const value = withRawJson(await load());
     if (listCache.size >= 500) listCache.delete(listCache.keys().next().value as string);
     listCache.set(key, { version, value });
     return value;

@@ -7,7 +7,12 @@ import { createCatalogRepository } from './kysely-catalog-repository.ts';
 
 export type { CatalogService, UserGrants } from './catalog-service.ts';
 
-export function createCatalogModule(deps: { db: Db; clock: Clock; audit: AuditLog }) {
+export function createCatalogModule(deps: {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+  externalWrites?: (() => number) | undefined;
+}) {
   const service: CatalogService = createCatalogService({ ...deps, repo: createCatalogRepository() });
   return { service, routes: catalogRoutes(service) };
 }
