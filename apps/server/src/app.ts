@@ -81,8 +81,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   registerRoutes(app, container.catalog.routes, registry);
   registerRoutes(app, container.policy.routes, registry);
   registerRoutes(app, container.incidents.routes, registry);
+  registerRoutes(app, container.oncall.routes, registry);
   registerRoutes(app, container.postmortems.routes, registry);
   registerRoutes(app, container.dora.routes, registry);
+  registerRoutes(app, container.flags.routes, registry);
   await app.register(container.dora.webhooks(registry));
   registerRoutes(
     app,

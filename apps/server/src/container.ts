@@ -5,7 +5,9 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createAccessModule } from './modules/access/index.ts';
 import { createCatalogModule } from './modules/catalog/index.ts';
 import { createDoraModule } from './modules/dora/index.ts';
+import { createFlagsModule } from './modules/flags/index.ts';
 import { createIncidentsModule } from './modules/incidents/index.ts';
+import { createOncallModule } from './modules/oncall/index.ts';
 import { createPolicyModule } from './modules/policy/index.ts';
 import { createPostmortemsModule } from './modules/postmortems/index.ts';
 import { createAuditLog } from './platform/audit.ts';
@@ -64,7 +66,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
   });
   const metrics = createMetrics({ jobs, processMetrics: options.processMetrics ?? true });
 
-  const catalog = createCatalogModule({ db, clock, audit });
+  const catalog = createCatalogModule({ db, clock, audit, externalWrites: database.externalWrites });
   const access = createAccessModule({
     db,
     clock,
@@ -85,6 +87,21 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     catalog: catalog.service,
     baseUrl,
   });
+  const oncall = createOncallModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    signer,
+    catalog: catalog.service,
+    incidents: incidents.service,
+    policy: policy.service,
+    actionLink: incidents.paging.actionLink,
+    baseUrl,
+  });
+  incidents.paging.addPager(oncall.pager);
   const dora = createDoraModule({
     db,
     clock,
@@ -95,6 +112,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     githubWebhookSecret: config.githubWebhookSecret,
     gitlabWebhookToken: config.gitlabWebhookToken,
   });
+  const flags = createFlagsModule({ db, clock, audit });
   const postmortems = createPostmortemsModule({
     db,
     clock,
@@ -124,8 +142,11 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     access,
     policy,
     incidents,
+    oncall,
+    signer,
     postmortems,
     dora,
+    flags,
     /** Module start-up work that needs the migrated database (recurring jobs). */
     async start() {
       await incidents.start();

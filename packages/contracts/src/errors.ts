@@ -201,6 +201,62 @@ export const ERROR_CATALOGUE = {
     description:
       'No webhook secret is set for this provider, so no delivery can be verified; an admin sets one first.',
   },
+  ONCALL_SCHEDULE_NOT_FOUND: {
+    status: 404,
+    title: 'Schedule not found',
+    description: 'No on-call schedule has this id.',
+  },
+  ONCALL_ESCALATION_POLICY_NOT_FOUND: {
+    status: 404,
+    title: 'Escalation policy not found',
+    description: 'No escalation policy has this id.',
+  },
+  ONCALL_INVALID_PARTICIPANT: {
+    status: 400,
+    title: 'Unknown participant',
+    description:
+      'A schedule participant, override user or escalation target does not exist (users and schedules are checked when saved).',
+  },
+  ONCALL_TEAM_MISMATCH: {
+    status: 400,
+    title: 'Different team',
+    description:
+      'An escalation policy and the service (or schedule target) it is linked to belong to different teams.',
+  },
+  ONCALL_ICAL_TOKEN_INVALID: {
+    status: 401,
+    title: 'Invalid calendar token',
+    description:
+      "The iCal feed token is missing, forged, expired or was revoked by rotating the schedule's calendar URL; copy the current ical_url.",
+  },
+  FLAGS_NOT_FOUND: { status: 404, title: 'Flag not found', description: 'No feature flag has this key.' },
+  FLAGS_KEY_TAKEN: {
+    status: 409,
+    title: 'Flag key taken',
+    description: 'A feature flag (or environment, or segment) with this key or name already exists.',
+  },
+  FLAGS_ENVIRONMENT_NOT_FOUND: {
+    status: 404,
+    title: 'Environment not found',
+    description: 'No flag environment has this key.',
+  },
+  FLAGS_SEGMENT_NOT_FOUND: {
+    status: 404,
+    title: 'Segment not found',
+    description: 'No segment has this id.',
+  },
+  FLAGS_INVALID_DEFINITION: {
+    status: 400,
+    title: 'Invalid flag definition',
+    description:
+      'A strategy, constraint, variant or dependency is invalid (unknown operator, bad regex, weights, a missing parent flag); `errors` lists each.',
+  },
+  FLAGS_SDK_TOKEN_INVALID: {
+    status: 401,
+    title: 'SDK token invalid',
+    description:
+      'The SDK token in Authorization is missing, unknown, revoked, or of the wrong type for this API (client tokens for /api/client, frontend or client tokens for /api/frontend and OFREP).',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -4,6 +4,9 @@ import { m0001Platform } from './migrations/0001-platform.ts';
 import { m0002Incidents } from './migrations/0002-incidents.ts';
 import { m0003Postmortems } from './migrations/0003-postmortems.ts';
 import { m0004Dora } from './migrations/0004-dora.ts';
+import { m0005Oncall } from './migrations/0005-oncall.ts';
+import { m0006Flags } from './migrations/0006-flags.ts';
+import { m0007IncidentImport } from './migrations/0007-incident-import.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -11,6 +14,9 @@ export const migrations: Record<string, Migration> = {
   '0002-incidents': m0002Incidents,
   '0003-postmortems': m0003Postmortems,
   '0004-dora': m0004Dora,
+  '0005-oncall': m0005Oncall,
+  '0006-flags': m0006Flags,
+  '0007-incident-import': m0007IncidentImport,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

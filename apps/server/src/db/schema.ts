@@ -170,6 +170,8 @@ export interface IncidentsTable {
   alert_count: number;
   created_at: string;
   updated_at: string;
+  /** The incident's id in the tool it was imported from (0007). */
+  external_id: string | null;
 }
 
 export interface AlertsTable {
@@ -251,6 +253,18 @@ export interface Database {
   deployment_commits: DeploymentCommitsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   scm_integrations: ScmIntegrationsTable;
+  oncall_schedules: OncallSchedulesTable;
+  oncall_overrides: OncallOverridesTable;
+  escalation_policies: EscalationPoliciesTable;
+  service_escalation_policies: ServiceEscalationPoliciesTable;
+  oncall_pages: OncallPagesTable;
+  flag_environments: FlagEnvironmentsTable;
+  flags: FlagsTable;
+  flag_environment_configs: FlagEnvironmentConfigsTable;
+  flag_segments: FlagSegmentsTable;
+  flag_sdk_tokens: FlagSdkTokensTable;
+  flag_client_instances: FlagClientInstancesTable;
+  flag_metrics_hourly: FlagMetricsHourlyTable;
 }
 
 export interface PostmortemsTable {
@@ -331,4 +345,130 @@ export interface ScmIntegrationsTable {
   provider: string;
   webhook_secret: string;
   updated_at: string;
+}
+
+export interface OncallSchedulesTable {
+  id: string;
+  name: string;
+  team_id: string;
+  time_zone: string;
+  layers_json: string;
+  ical_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OncallOverridesTable {
+  id: string;
+  schedule_id: string;
+  user_id: string;
+  start_at: string;
+  end_at: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface EscalationPoliciesTable {
+  id: string;
+  name: string;
+  team_id: string;
+  steps_json: string;
+  repeat: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServiceEscalationPoliciesTable {
+  service_id: string;
+  escalation_policy_id: string;
+  updated_at: string;
+}
+
+export interface OncallPagesTable {
+  id: string;
+  incident_id: string;
+  team_id: string;
+  user_id: string;
+  escalation_policy_id: string;
+  step: number;
+  round: number;
+  at: string;
+}
+
+export interface FlagEnvironmentsTable {
+  key: string;
+  name: string;
+  sort_order: number;
+  revision: number;
+  require_approval: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FlagsTable {
+  key: string;
+  description: string | null;
+  type: string;
+  owner_team_id: string | null;
+  tags_json: string;
+  variants_json: string;
+  dependencies_json: string;
+  impression_data: number;
+  version: number;
+  archived_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FlagEnvironmentConfigsTable {
+  flag_key: string;
+  environment: string;
+  enabled: number;
+  strategies_json: string;
+  variants_json: string | null;
+  updated_at: string;
+}
+
+export interface FlagSegmentsTable {
+  id: number;
+  name: string;
+  description: string | null;
+  constraints_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FlagSdkTokensTable {
+  id: string;
+  name: string;
+  type: string;
+  environment: string;
+  token_hash: string;
+  prefix: string;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface FlagClientInstancesTable {
+  app_name: string;
+  instance_id: string;
+  environment: string;
+  sdk_version: string | null;
+  strategies_json: string;
+  interval_ms: number | null;
+  started_at: string | null;
+  last_seen_at: string;
+}
+
+export interface FlagMetricsHourlyTable {
+  flag_key: string;
+  environment: string;
+  hour: string;
+  app_name: string;
+  variant: string;
+  yes_count: number;
+  no_count: number;
 }

@@ -4,6 +4,7 @@ import { systemPrincipal } from '../platform/access/permissions.ts';
 import { AppError } from '../platform/errors.ts';
 import { seedDoraDemo } from './demo-dora.ts';
 import { seedIncidentsDemo } from './demo-incidents.ts';
+import { seedOncallDemo } from './demo-oncall.ts';
 import { seedPostmortemsDemo } from './demo-postmortems.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.engops.test';
@@ -242,6 +243,7 @@ export async function seedDemo(
     );
     services.push(service);
   }
+  createdCount += await seedOncallDemo(container, services);
   createdCount += await seedIncidentsDemo(container, services);
   createdCount += await seedDoraDemo(container, services);
   createdCount += await seedPostmortemsDemo(container);

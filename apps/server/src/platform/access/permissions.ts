@@ -27,6 +27,11 @@ export const PERMISSIONS = {
   'dora.read': { role: 'viewer', scope: 'team' },
   'deployments.write': { role: 'responder', scope: 'team' },
   'dora.manage': { role: 'admin', scope: 'org' },
+  'oncall.read': { role: 'viewer', scope: 'team' },
+  'oncall.manage': { role: 'manager', scope: 'team' },
+  'flags.read': { role: 'viewer', scope: 'team' },
+  'flags.write': { role: 'manager', scope: 'team' },
+  'flags.manage': { role: 'manager', scope: 'org' },
 } as const satisfies Record<string, { role: Role; scope: 'org' | 'team' }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,664 @@
+import { createHash } from 'node:crypto';
+import type {
+  ClientFeaturesDocument,
+  createFlagSchema,
+  createSdkTokenSchema,
+  Flag,
+  FlagEnvironment,
+  SdkToken,
+  updateFlagEnvironmentSchema,
+  updateFlagSchema,
+  upsertSegmentSchema,
+} from '@engops/contracts';
+import type { z } from 'zod';
+import type { Db } from '../../db/database.ts';
+import type { FlagEnvironmentConfigsTable, FlagSegmentsTable, FlagsTable } from '../../db/schema.ts';
+import type { AuditContext, AuditLog } from '../../platform/audit.ts';
+import type { Clock } from '../../platform/clock.ts';
+import { AppError, isUniqueViolation } from '../../platform/errors.ts';
+import { newId, newSecret } from '../../platform/ids.ts';
+import { createEngine, type FlagEngine } from './evaluate.ts';
+import { flagsRepository as repo } from './kysely-flags-repository.ts';
+import type { ClientFeature, ClientFeatures, FlagStrategy, Segment, VariantDefinition } from './types.ts';
+import {
+  checkConstraint,
+  checkStrategies,
+  checkVariants,
+  type DefinitionProblem,
+} from './validate-definition.ts';
+
+type CreateFlag = z.output<typeof createFlagSchema>;
+type UpdateFlag = z.output<typeof updateFlagSchema>;
+type UpdateFlagEnvironment = z.output<typeof updateFlagEnvironmentSchema>;
+type UpsertSegment = z.output<typeof upsertSegmentSchema>;
+type CreateSdkToken = z.output<typeof createSdkTokenSchema>;
+
+export interface SdkPrincipal {
+  tokenId: string;
+  type: 'client' | 'frontend';
+  environment: string;
+}
+
+/** One environment as SDKs see it: the document, its ETag and the compiled engine. */
+export interface EnvironmentSnapshot {
+  environment: string;
+  revision: number;
+  etag: string;
+  document: ClientFeatures;
+  engine: FlagEngine;
+  types: ReadonlyMap<string, Flag['type']>;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function invalid(problems: DefinitionProblem[]): void {
+  if (problems.length > 0)
+    throw new AppError('FLAGS_INVALID_DEFINITION', 'The flag definition is invalid.', { errors: problems });
+}
+
+function toEnvironment(row: {
+  key: string;
+  name: string;
+  sort_order: number;
+  require_approval: number;
+  created_at: string;
+}): FlagEnvironment {
+  return {
+    key: row.key,
+    name: row.name,
+    sort_order: row.sort_order,
+    require_approval: row.require_approval === 1,
+    created_at: row.created_at,
+  };
+}
+
+function toFlag(row: FlagsTable, configs: FlagEnvironmentConfigsTable[], environments: string[]): Flag {
+  const byEnv = new Map(configs.map((c) => [c.environment, c]));
+  const envs: Flag['environments'] = {};
+  for (const env of environments) {
+    const c = byEnv.get(env);
+    envs[env] = c
+      ? {
+          enabled: c.enabled === 1,
+          strategies: JSON.parse(c.strategies_json),
+          variants: c.variants_json === null ? null : JSON.parse(c.variants_json),
+          updated_at: c.updated_at,
+        }
+      : { enabled: false, strategies: [], variants: null, updated_at: null };
+  }
+  return {
+    key: row.key,
+    description: row.description,
+    type: row.type as Flag['type'],
+    owner_team_id: row.owner_team_id,
+    tags: JSON.parse(row.tags_json),
+    variants: JSON.parse(row.variants_json),
+    dependencies: JSON.parse(row.dependencies_json),
+    impression_data: row.impression_data === 1,
+    version: row.version,
+    environments: envs,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function toSegment(row: FlagSegmentsTable) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    constraints: JSON.parse(row.constraints_json),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function toToken(row: {
+  id: string;
+  name: string;
+  type: string;
+  environment: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}): SdkToken {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as SdkToken['type'],
+    environment: row.environment,
+    prefix: row.prefix,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+  };
+}
+
+/** Infers a flag type from imported variants' payloads. */
+function inferType(variants: readonly VariantDefinition[]): Flag['type'] {
+  const types = new Set(variants.map((v) => v.payload?.type).filter(Boolean));
+  if (types.size !== 1) return 'boolean';
+  const [t] = [...types];
+  return t === 'string' || t === 'number' || t === 'json' ? t : 'boolean';
+}
+
+export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog; hostname?: string }) {
+  const { db, clock, audit } = deps;
+  const snapshots = new Map<string, EnvironmentSnapshot>();
+  const now = () => clock.now().toISOString();
+
+  async function environmentKeys(tx: Db): Promise<string[]> {
+    return (await repo.listEnvironments(tx)).map((e) => e.key);
+  }
+
+  async function requireEnvironment(tx: Db, key: string) {
+    const env = await repo.findEnvironment(tx, key);
+    if (!env) throw new AppError('FLAGS_ENVIRONMENT_NOT_FOUND', `No environment ${key}.`);
+    return env;
+  }
+
+  async function loadFlag(tx: Db, key: string): Promise<Flag> {
+    const row = await repo.findFlag(tx, key);
+    if (!row) throw new AppError('FLAGS_NOT_FOUND', `No flag ${key}.`);
+    return toFlag(row, await repo.listConfigs(tx, [key]), await environmentKeys(tx));
+  }
+
+  async function checkDependencies(tx: Db, key: string, deps: CreateFlag['dependencies']): Promise<void> {
+    const problems: DefinitionProblem[] = [];
+    for (const [i, dep] of (deps ?? []).entries()) {
+      if (dep.feature === key)
+        problems.push({ path: `dependencies.${i}`, message: 'a flag cannot depend on itself' });
+      else if (!(await repo.findFlag(tx, dep.feature)))
+        problems.push({ path: `dependencies.${i}.feature`, message: `no flag ${dep.feature}` });
+    }
+    invalid(problems);
+  }
+
+  async function checkSegments(tx: Db, strategies: readonly FlagStrategy[]): Promise<void> {
+    const problems: DefinitionProblem[] = [];
+    for (const [i, s] of strategies.entries())
+      for (const id of s.segments ?? [])
+        if (!(await repo.findSegment(tx, id)))
+          problems.push({ path: `strategies.${i}.segments`, message: `no segment ${id}` });
+    invalid(problems);
+  }
+
+  async function buildDocument(
+    tx: Db,
+    environment: string,
+  ): Promise<{ doc: ClientFeatures; types: Map<string, Flag['type']> }> {
+    const flags = await repo.listFlags(tx);
+    const configs = new Map((await repo.configsOfEnvironment(tx, environment)).map((c) => [c.flag_key, c]));
+    const types = new Map<string, Flag['type']>();
+    const features: ClientFeature[] = flags.map((f) => {
+      types.set(f.key, f.type as Flag['type']);
+      const c = configs.get(f.key);
+      const dependencies = JSON.parse(f.dependencies_json) as ClientFeature['dependencies'];
+      const feature: ClientFeature = {
+        name: f.key,
+        description: f.description,
+        type: 'release',
+        project: 'default',
+        stale: false,
+        enabled: c?.enabled === 1,
+        impressionData: f.impression_data === 1,
+        strategies: c ? (JSON.parse(c.strategies_json) as FlagStrategy[]) : [],
+        variants: c?.variants_json ? JSON.parse(c.variants_json) : JSON.parse(f.variants_json),
+      };
+      if (dependencies && dependencies.length > 0) feature.dependencies = dependencies;
+      return feature;
+    });
+    const segments: Segment[] = (await repo.listSegments(tx)).map((s) => ({
+      id: s.id,
+      name: s.name,
+      constraints: JSON.parse(s.constraints_json),
+    }));
+    return { doc: { version: 2, features, segments }, types };
+  }
+
+  async function bump(tx: Db, environments: string[] | 'all'): Promise<void> {
+    await repo.bumpRevision(tx, environments, now());
+  }
+
+  return {
+    // ---- environments ----
+    async listEnvironments(): Promise<FlagEnvironment[]> {
+      return (await repo.listEnvironments(db)).map(toEnvironment);
+    },
+    async createEnvironment(
+      ctx: AuditContext,
+      input: { key: string; name: string },
+    ): Promise<FlagEnvironment> {
+      try {
+        return await db.transaction().execute(async (tx) => {
+          const at = now();
+          const count = (await repo.listEnvironments(tx)).length;
+          const row = {
+            key: input.key,
+            name: input.name,
+            sort_order: count,
+            revision: 1,
+            require_approval: 0,
+            created_at: at,
+            updated_at: at,
+          };
+          await repo.insertEnvironment(tx, row);
+          const env = toEnvironment(row);
+          await audit.record(tx, ctx, {
+            action: 'flags.environment.create',
+            targetType: 'flag_environment',
+            targetId: input.key,
+            after: env,
+          });
+          return env;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new AppError('FLAGS_KEY_TAKEN', `Environment ${input.key} exists.`, { cause: error });
+        throw error;
+      }
+    },
+
+    // ---- flags ----
+    async listFlags(
+      filter: { tag?: string | undefined; owner_team_id?: string | undefined } = {},
+    ): Promise<Flag[]> {
+      const rows = await repo.listFlags(db);
+      const configs = await repo.listConfigs(db);
+      const envs = await environmentKeys(db);
+      return rows
+        .map((r) =>
+          toFlag(
+            r,
+            configs.filter((c) => c.flag_key === r.key),
+            envs,
+          ),
+        )
+        .filter((f) => (filter.tag ? f.tags.includes(filter.tag) : true))
+        .filter((f) => (filter.owner_team_id ? f.owner_team_id === filter.owner_team_id : true));
+    },
+    getFlag: (key: string) => loadFlag(db, key),
+    async createFlag(ctx: AuditContext, input: CreateFlag): Promise<Flag> {
+      invalid(checkVariants(input.variants ?? [], 'variants'));
+      try {
+        return await db.transaction().execute(async (tx) => {
+          await checkDependencies(tx, input.key, input.dependencies);
+          const at = now();
+          await repo.insertFlag(tx, {
+            key: input.key,
+            description: input.description ?? null,
+            type: input.type,
+            owner_team_id: input.owner_team_id ?? null,
+            tags_json: JSON.stringify(input.tags ?? []),
+            variants_json: JSON.stringify(input.variants ?? []),
+            dependencies_json: JSON.stringify(input.dependencies ?? []),
+            impression_data: input.impression_data ? 1 : 0,
+            version: 1,
+            archived_at: null,
+            created_by: ctx.principal.name,
+            created_at: at,
+            updated_at: at,
+          });
+          await bump(tx, 'all');
+          const flag = await loadFlag(tx, input.key);
+          await audit.record(tx, ctx, {
+            action: 'flags.create',
+            targetType: 'flag',
+            targetId: input.key,
+            teamId: flag.owner_team_id,
+            after: flag,
+          });
+          return flag;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new AppError('FLAGS_KEY_TAKEN', `Flag ${input.key} exists.`, { cause: error });
+        throw error;
+      }
+    },
+    updateFlag(ctx: AuditContext, key: string, patch: UpdateFlag): Promise<Flag> {
+      if (patch.variants) invalid(checkVariants(patch.variants, 'variants'));
+      return db.transaction().execute(async (tx) => {
+        const before = await loadFlag(tx, key);
+        if (patch.dependencies) await checkDependencies(tx, key, patch.dependencies);
+        const set: Partial<FlagsTable> = { version: before.version + 1, updated_at: now() };
+        if (patch.description !== undefined) set.description = patch.description;
+        if (patch.type !== undefined) set.type = patch.type;
+        if (patch.owner_team_id !== undefined) set.owner_team_id = patch.owner_team_id;
+        if (patch.tags !== undefined) set.tags_json = JSON.stringify(patch.tags);
+        if (patch.variants !== undefined) set.variants_json = JSON.stringify(patch.variants);
+        if (patch.dependencies !== undefined) set.dependencies_json = JSON.stringify(patch.dependencies);
+        if (patch.impression_data !== undefined) set.impression_data = patch.impression_data ? 1 : 0;
+        await repo.updateFlag(tx, key, set);
+        await bump(tx, 'all');
+        const after = await loadFlag(tx, key);
+        await audit.record(tx, ctx, {
+          action: 'flags.update',
+          targetType: 'flag',
+          targetId: key,
+          teamId: after.owner_team_id,
+          before,
+          after,
+        });
+        return after;
+      });
+    },
+    updateEnvironment(
+      ctx: AuditContext,
+      key: string,
+      environment: string,
+      patch: UpdateFlagEnvironment,
+    ): Promise<Flag> {
+      if (patch.strategies) invalid(checkStrategies(patch.strategies as FlagStrategy[]));
+      if (patch.variants) invalid(checkVariants(patch.variants, 'variants'));
+      return db.transaction().execute(async (tx) => {
+        await requireEnvironment(tx, environment);
+        const before = await loadFlag(tx, key);
+        if (patch.strategies) await checkSegments(tx, patch.strategies as FlagStrategy[]);
+        const current = before.environments[environment];
+        const enabled = patch.enabled ?? current?.enabled ?? false;
+        const strategies = patch.strategies ?? current?.strategies ?? [];
+        const variants = patch.variants !== undefined ? patch.variants : (current?.variants ?? null);
+        const at = now();
+        await repo.upsertConfig(tx, {
+          flag_key: key,
+          environment,
+          enabled: enabled ? 1 : 0,
+          strategies_json: JSON.stringify(strategies),
+          variants_json: variants === null ? null : JSON.stringify(variants),
+          updated_at: at,
+        });
+        await repo.updateFlag(tx, key, { version: before.version + 1, updated_at: at });
+        await bump(tx, [environment]);
+        const after = await loadFlag(tx, key);
+        await audit.record(tx, ctx, {
+          action:
+            patch.enabled !== undefined && Object.keys(patch).length === 1
+              ? enabled
+                ? 'flags.environment.on'
+                : 'flags.environment.off'
+              : 'flags.environment.update',
+          targetType: 'flag',
+          targetId: `${key}@${environment}`,
+          teamId: after.owner_team_id,
+          before: before.environments[environment],
+          after: after.environments[environment],
+        });
+        return after;
+      });
+    },
+
+    // ---- segments ----
+    async listSegments() {
+      return (await repo.listSegments(db)).map(toSegment);
+    },
+    async upsertSegment(ctx: AuditContext, id: number | null, input: UpsertSegment) {
+      invalid(input.constraints.flatMap((c, i) => checkConstraint(c, `constraints.${i}`)));
+      try {
+        return await db.transaction().execute(async (tx) => {
+          const at = now();
+          const before = id === null ? undefined : await repo.findSegment(tx, id);
+          if (id !== null && !before) throw new AppError('FLAGS_SEGMENT_NOT_FOUND', `No segment ${id}.`);
+          const segmentId = id ?? (await repo.nextSegmentId(tx));
+          if (before)
+            await repo.updateSegment(tx, segmentId, {
+              name: input.name,
+              description: input.description ?? null,
+              constraints_json: JSON.stringify(input.constraints),
+              updated_at: at,
+            });
+          else
+            await repo.insertSegment(tx, {
+              id: segmentId,
+              name: input.name,
+              description: input.description ?? null,
+              constraints_json: JSON.stringify(input.constraints),
+              created_at: at,
+              updated_at: at,
+            });
+          await bump(tx, 'all');
+          const after = toSegment((await repo.findSegment(tx, segmentId)) as FlagSegmentsTable);
+          await audit.record(tx, ctx, {
+            action: before ? 'flags.segment.update' : 'flags.segment.create',
+            targetType: 'flag_segment',
+            targetId: String(segmentId),
+            before: before ? toSegment(before) : undefined,
+            after,
+          });
+          return after;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new AppError('FLAGS_KEY_TAKEN', `Segment ${input.name} exists.`, { cause: error });
+        throw error;
+      }
+    },
+
+    // ---- import / export (Unleash client-features format) ----
+    async exportEnvironment(environment: string): Promise<ClientFeatures> {
+      await requireEnvironment(db, environment);
+      return (await buildDocument(db, environment)).doc;
+    },
+    importEnvironment(ctx: AuditContext, environment: string, doc: ClientFeaturesDocument) {
+      const problems: DefinitionProblem[] = [];
+      doc.features.forEach((f, i) => {
+        problems.push(...checkStrategies((f.strategies ?? []) as FlagStrategy[], `features.${i}.strategies`));
+        problems.push(...checkVariants(f.variants ?? [], `features.${i}.variants`));
+      });
+      (doc.segments ?? []).forEach((s, i) => {
+        s.constraints.forEach((c, j) => {
+          problems.push(...checkConstraint(c, `segments.${i}.constraints.${j}`));
+        });
+      });
+      invalid(problems);
+      return db.transaction().execute(async (tx) => {
+        await requireEnvironment(tx, environment);
+        const at = now();
+        for (const s of doc.segments ?? []) {
+          const existing = await repo.findSegment(tx, s.id);
+          const row = {
+            name: s.name ?? `segment-${s.id}`,
+            description: null,
+            constraints_json: JSON.stringify(s.constraints),
+            updated_at: at,
+          };
+          if (existing) await repo.updateSegment(tx, s.id, row);
+          else await repo.insertSegment(tx, { id: s.id, ...row, created_at: at });
+        }
+        const names = new Set(doc.features.map((f) => f.name));
+        for (const f of doc.features) {
+          const existing = await repo.findFlag(tx, f.name);
+          const variants = f.variants ?? [];
+          const dependencies = f.dependencies ?? [];
+          for (const dep of dependencies)
+            if (!names.has(dep.feature) && !(await repo.findFlag(tx, dep.feature)))
+              invalid([{ path: `features.${f.name}.dependencies`, message: `no flag ${dep.feature}` }]);
+          if (existing) {
+            await repo.updateFlag(tx, f.name, {
+              description: f.description ?? existing.description,
+              dependencies_json: JSON.stringify(dependencies),
+              impression_data: f.impressionData ? 1 : 0,
+              version: existing.version + 1,
+              updated_at: at,
+            });
+          } else {
+            await repo.insertFlag(tx, {
+              key: f.name,
+              description: f.description ?? null,
+              type: inferType(variants),
+              owner_team_id: null,
+              tags_json: '[]',
+              variants_json: JSON.stringify(variants),
+              dependencies_json: JSON.stringify(dependencies),
+              impression_data: f.impressionData ? 1 : 0,
+              version: 1,
+              archived_at: null,
+              created_by: ctx.principal.name,
+              created_at: at,
+              updated_at: at,
+            });
+          }
+          await repo.upsertConfig(tx, {
+            flag_key: f.name,
+            environment,
+            enabled: f.enabled ? 1 : 0,
+            strategies_json: JSON.stringify(f.strategies ?? []),
+            variants_json: JSON.stringify(variants),
+            updated_at: at,
+          });
+        }
+        await bump(tx, 'all');
+        const result = { environment, flags: doc.features.length, segments: (doc.segments ?? []).length };
+        await audit.record(tx, ctx, {
+          action: 'flags.import',
+          targetType: 'flag_environment',
+          targetId: environment,
+          after: { ...result, features: doc.features.map((f) => f.name) },
+        });
+        return result;
+      });
+    },
+
+    // ---- SDK tokens ----
+    async listSdkTokens(): Promise<SdkToken[]> {
+      return (await repo.listTokens(db)).map(toToken);
+    },
+    createSdkToken(ctx: AuditContext, input: CreateSdkToken): Promise<SdkToken & { token: string }> {
+      return db.transaction().execute(async (tx) => {
+        await requireEnvironment(tx, input.environment);
+        const token = newSecret(`eof${input.type === 'client' ? 'c' : 'f'}_${input.environment}.`, 24);
+        const row = {
+          id: newId('sdkt'),
+          name: input.name,
+          type: input.type,
+          environment: input.environment,
+          token_hash: hashToken(token),
+          prefix: token.slice(0, token.indexOf('.') + 5),
+          created_by: ctx.principal.name,
+          created_at: now(),
+          last_used_at: null,
+          revoked_at: null,
+        };
+        await repo.insertToken(tx, row);
+        const view = toToken(row);
+        await audit.record(tx, ctx, {
+          action: 'flags.sdk_token.create',
+          targetType: 'flag_sdk_token',
+          targetId: row.id,
+          after: view,
+        });
+        return { ...view, token };
+      });
+    },
+    revokeSdkToken(ctx: AuditContext, id: string): Promise<SdkToken> {
+      return db.transaction().execute(async (tx) => {
+        const row = await repo.findToken(tx, id);
+        if (!row) throw new AppError('HTTP_NOT_FOUND', `No SDK token ${id}.`);
+        const before = toToken(row);
+        if (!row.revoked_at) await repo.updateToken(tx, id, { revoked_at: now() });
+        const after = toToken((await repo.findToken(tx, id)) ?? row);
+        await audit.record(tx, ctx, {
+          action: 'flags.sdk_token.revoke',
+          targetType: 'flag_sdk_token',
+          targetId: id,
+          before,
+          after,
+        });
+        return after;
+      });
+    },
+    /** The SDK token behind an Authorization value (raw, or `Bearer <token>`), or null. */
+    async authenticateSdk(header: string | undefined): Promise<SdkPrincipal | null> {
+      if (!header) return null;
+      const token = header.replace(/^Bearer\s+/i, '').trim();
+      if (!token) return null;
+      const row = await repo.findTokenByHash(db, hashToken(token));
+      if (!row || row.revoked_at) return null;
+      return { tokenId: row.id, type: row.type as SdkPrincipal['type'], environment: row.environment };
+    },
+
+    /** The current document and compiled engine of an environment, rebuilt only when it changed. */
+    async snapshot(environment: string): Promise<EnvironmentSnapshot> {
+      const env = await requireEnvironment(db, environment);
+      const cached = snapshots.get(environment);
+      if (cached && cached.revision === env.revision) return cached;
+      const { doc, types } = await buildDocument(db, environment);
+      const snapshot: EnvironmentSnapshot = {
+        environment,
+        revision: env.revision,
+        etag: `"${environment}:${env.revision}"`,
+        document: doc,
+        engine: createEngine(doc, {
+          now: () => clock.now(),
+          ...(deps.hostname ? { hostname: deps.hostname } : {}),
+        }),
+        types,
+      };
+      snapshots.set(environment, snapshot);
+      return snapshot;
+    },
+
+    // ---- what SDKs report ----
+    async registerClient(environment: string, body: Record<string, unknown>): Promise<void> {
+      const appName = typeof body.appName === 'string' ? body.appName.slice(0, 200) : 'unknown';
+      const instanceId = typeof body.instanceId === 'string' ? body.instanceId.slice(0, 200) : 'unknown';
+      await repo.upsertInstance(db, {
+        app_name: appName,
+        instance_id: instanceId,
+        environment,
+        sdk_version: typeof body.sdkVersion === 'string' ? body.sdkVersion.slice(0, 100) : null,
+        strategies_json: JSON.stringify(Array.isArray(body.strategies) ? body.strategies.slice(0, 100) : []),
+        interval_ms: typeof body.interval === 'number' ? Math.trunc(body.interval) : null,
+        started_at: typeof body.started === 'string' ? body.started : null,
+        last_seen_at: now(),
+      });
+    },
+    /** Unleash metrics: `{appName, bucket: {start, stop, toggles: {name: {yes, no, variants}}}}`, kept per hour. */
+    async recordMetrics(environment: string, body: Record<string, unknown>): Promise<void> {
+      const appName = typeof body.appName === 'string' ? body.appName.slice(0, 200) : 'unknown';
+      const bucket = (body.bucket ?? {}) as {
+        start?: unknown;
+        toggles?: Record<string, { yes?: unknown; no?: unknown; variants?: Record<string, unknown> }>;
+      };
+      const start =
+        typeof bucket.start === 'string' && !Number.isNaN(Date.parse(bucket.start))
+          ? new Date(bucket.start)
+          : clock.now();
+      const hour = `${start.toISOString().slice(0, 13)}:00:00.000Z`;
+      const count = (v: unknown) =>
+        typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.trunc(v) : 0;
+      const toggles = Object.entries(bucket.toggles ?? {}).slice(0, 5000);
+      await db.transaction().execute(async (tx) => {
+        for (const [name, t] of toggles) {
+          if (name.length > 200) continue;
+          await repo.addMetric(tx, {
+            flag_key: name,
+            environment,
+            hour,
+            app_name: appName,
+            variant: '',
+            yes: count(t.yes),
+            no: count(t.no),
+          });
+          for (const [variant, n] of Object.entries(t.variants ?? {}).slice(0, 100))
+            if (count(n) > 0)
+              await repo.addMetric(tx, {
+                flag_key: name,
+                environment,
+                hour,
+                app_name: appName,
+                variant: variant.slice(0, 200),
+                yes: count(n),
+                no: 0,
+              });
+        }
+      });
+    },
+    async metricsOf(key: string) {
+      return repo.metricsOf(db, key);
+    },
+  };
+}
+
+export type FlagsService = ReturnType<typeof createFlagsService>;
