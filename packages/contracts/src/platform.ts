@@ -42,7 +42,7 @@ export const auditQuerySchema = z.strictObject({
   actor_id: z.string().max(64).optional(),
   action: z.string().max(100).optional(),
   target_type: z.string().max(50).optional(),
-  target_id: z.string().max(64).optional(),
+  target_id: z.string().max(320).optional(),
   since: isoInstantSchema.optional(),
   until: isoInstantSchema.optional(),
 });

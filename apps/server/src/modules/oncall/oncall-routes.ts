@@ -22,6 +22,7 @@ import {
 } from '@engops/contracts';
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import { can } from '../../platform/access/permissions.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import type { OncallService } from './oncall-service.ts';
 
@@ -52,7 +53,10 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
       auth: 'oncall.read',
       query: scheduleListQuerySchema,
       response: z.object({ items: z.array(scheduleSchema) }),
-      handler: async ({ query }) => ({ items: await oncall.list(query.team_id) }),
+      // Only the teams the caller may read: schedules carry their secret calendar URL.
+      handler: async ({ query, principal }) => ({
+        items: (await oncall.list(query.team_id)).filter((s) => can(principal, 'oncall.read', s.team_id)),
+      }),
     }),
     defineRoute({
       method: 'GET',
@@ -203,7 +207,11 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
       auth: 'oncall.read',
       query: escalationPolicyListQuerySchema,
       response: z.object({ items: z.array(escalationPolicySchema) }),
-      handler: async ({ query }) => ({ items: await oncall.listPolicies(query.team_id) }),
+      handler: async ({ query, principal }) => ({
+        items: (await oncall.listPolicies(query.team_id)).filter((p) =>
+          can(principal, 'oncall.read', p.team_id),
+        ),
+      }),
     }),
     defineRoute({
       method: 'GET',
