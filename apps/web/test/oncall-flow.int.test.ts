@@ -1,0 +1,389 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { toLocalInput, wallClock } from '../src/modules/oncall/oncall-format.ts';
+
+/**
+ * On-call in headless Chromium against a real server (real database, real HTTP): a weekly schedule
+ * made in the UI, who is on call now matching the API, an override made in the UI changing who is
+ * on call for its window, the iCal URL copied and fetched, an escalation policy and the load report;
+ * no console errors on the way.
+ */
+const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(WEB_DIR, 'dist');
+const ROOT = path.resolve(WEB_DIR, '../..');
+const ZONE = 'America/New_York';
+
+const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
+const PEOPLE = [
+  { email: 'ann@example.test', name: 'Ann Able' },
+  { email: 'bob@example.test', name: 'Bob Baker' },
+  { email: 'cid@example.test', name: 'Cid Carter' },
+];
+
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
+  }
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
+    }
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+for (const engine of ENGINES) {
+  describe(`web UI: on-call [${engine}]`, () => {
+    let t: TestApp | undefined;
+    let baseUrl = '';
+    let context: BrowserContext | undefined;
+    let page: Page | undefined;
+    let problems: string[] = [];
+    let teamId = '';
+    let serviceId = '';
+    let scheduleId = '';
+    const userIds: Record<string, string> = {};
+    const nameOf = (id: string) => PEOPLE.find((p) => userIds[p.name] === id)?.name ?? id;
+    const shot = (name: string) => `/tmp/engops-oncall-${engine}-${name}.png`;
+
+    beforeAll(async () => {
+      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = t.app.server.address() as AddressInfo;
+      baseUrl = `http://127.0.0.1:${address.port}`;
+      // As serve() does once listening: iCal URLs name this address.
+      t.container.state.baseUrl = baseUrl;
+
+      const setup = await t.call('POST', '/api/v1/setup', {
+        token: null,
+        body: { ...ADMIN, time_zone: ZONE },
+      });
+      expect(setup.status).toBe(201);
+      const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: ZONE } });
+      expect(team.status).toBe(201);
+      teamId = team.json.id;
+      for (const person of PEOPLE) {
+        const user = await t.call('POST', '/api/v1/users', { body: { ...person, time_zone: ZONE } });
+        expect(user.status).toBe(201);
+        userIds[person.name] = user.json.id;
+        const member = await t.call('POST', `/api/v1/teams/${teamId}/members`, {
+          body: { user_id: user.json.id, role: 'responder' },
+        });
+        expect(member.status).toBe(201);
+      }
+      const service = await t.call('POST', '/api/v1/services', {
+        body: { name: 'checkout-api', team_id: teamId, tier: 'tier-1' },
+      });
+      expect(service.status).toBe(201);
+      serviceId = service.json.id;
+    });
+
+    afterAll(async () => {
+      await context?.close();
+      await t?.close();
+    });
+
+    it('creates a weekly schedule in the UI and shows who is on call now, as the API says', async () => {
+      if (!browser || !t) throw new Error('not started');
+      context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+      page = await context.newPage();
+      problems = watchConsole(page);
+
+      await page.goto(`${baseUrl}/teams`);
+      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Teams' }).waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'On-call' }).click();
+      await page.getByRole('heading', { level: 1, name: 'On-call' }).waitFor();
+      await page.getByText('No schedules yet. Create one to put people on call.').waitFor();
+
+      await page.getByRole('button', { name: 'New schedule' }).click();
+      const form = page.getByRole('form', { name: 'New schedule' });
+      await form.getByLabel('Name', { exact: true }).fill('Payments primary');
+      await form.getByLabel('Team', { exact: true }).selectOption({ label: 'Payments' });
+      await form.getByLabel('Time zone').fill(ZONE);
+      await form.getByLabel('Rotation unit').selectOption('week');
+      await form.getByLabel('Turn length').fill('1');
+      // Started 15 days ago, half a day away from the current local hour (no handoff mid-test).
+      const now = Date.now();
+      const w = wallClock(now, ZONE);
+      const startDay = toLocalInput(now - 15 * 86_400_000, ZONE).slice(0, 10);
+      const startLocal = `${startDay}T${String((w.hour + 12) % 24).padStart(2, '0')}:00`;
+      await form.getByLabel('Rotation start').fill(startLocal);
+      // The team's members in order: Ann, Bob, Cid.
+      await form.getByText('Ann Able (ann@example.test)').waitFor({ state: 'attached' });
+      for (const person of PEOPLE) {
+        await form.getByLabel('Team member').selectOption({ label: `${person.name} (${person.email})` });
+        await form.getByRole('button', { name: 'Add participant' }).click();
+      }
+      expect(
+        await form.getByRole('list', { name: 'Participants' }).locator('.participant-name').allTextContents(),
+      ).toEqual(PEOPLE.map((p) => p.name));
+      expect(await form.textContent()).toContain('A team of 1-3 people');
+      await page.screenshot({ path: shot('1-new-schedule'), fullPage: true });
+      await form.getByRole('button', { name: 'Create schedule' }).click();
+
+      await page.getByRole('heading', { level: 1, name: 'Payments primary' }).waitFor();
+      scheduleId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+      expect(scheduleId).not.toBe('');
+      const stored = await t.call('GET', `/api/v1/schedules/${scheduleId}`);
+      expect(stored.json).toMatchObject({
+        name: 'Payments primary',
+        team_id: teamId,
+        time_zone: ZONE,
+        layers: [
+          {
+            name: 'primary',
+            start: `${startLocal}:00`,
+            rotation: { unit: 'week', length: 1 },
+            participants: PEOPLE.map((p) => userIds[p.name]),
+          },
+        ],
+      });
+
+      // Who is on call now: the API and the page agree.
+      const oncall = await t.call('GET', `/api/v1/schedules/${scheduleId}/oncall`);
+      expect(oncall.json.on_call).toHaveLength(1);
+      const current = oncall.json.on_call[0].user_id as string;
+      const card = page.getByTestId('on-call-now');
+      await card.locator(`[data-user-id="${current}"]`).waitFor();
+      expect(await card.locator('.oncall-person').allTextContents()).toEqual([nameOf(current)]);
+
+      // The timeline: 14 local days, bars for the rotation, no gaps (the rotation started before).
+      const days = page.locator('.oncall-day');
+      expect(await days.count()).toBe(14);
+      expect(await page.locator('.oncall-day-today .oncall-bar').count()).toBeGreaterThan(0);
+      expect(await page.locator('[data-gap="true"]').count()).toBe(0);
+      await page.getByText('No coverage gaps in these days.').waitFor();
+      const barPeople = new Set(
+        await page
+          .locator('.oncall-bar')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-user-id'))),
+      );
+      expect(barPeople.has(current)).toBe(true);
+      expect(barPeople.size).toBeGreaterThanOrEqual(2);
+      await page.screenshot({ path: shot('2-schedule'), fullPage: true });
+
+      // The overview lists it with the same person.
+      await page.getByRole('link', { name: 'Schedules', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'On-call' }).waitFor();
+      const overview = page.locator(`.oncall-card[data-schedule-id="${scheduleId}"]`);
+      await overview.locator(`[data-user-id="${current}"]`).waitFor();
+      expect(await overview.locator('.oncall-person').allTextContents()).toEqual([nameOf(current)]);
+      await page.getByRole('row', { name: /Payments primary/ }).waitFor();
+      await page.screenshot({ path: shot('3-overview'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
+    it('an override made in the UI changes who is on call for its window only', async () => {
+      if (!page || !t || !scheduleId) throw new Error('the schedule test did not run');
+      await page.goto(`${baseUrl}/oncall/schedules/${scheduleId}`);
+      await page.getByRole('heading', { level: 1, name: 'Payments primary' }).waitFor();
+      const before = (await t.call('GET', `/api/v1/schedules/${scheduleId}/oncall`)).json.on_call[0]
+        .user_id as string;
+      const cover = PEOPLE.map((p) => userIds[p.name] ?? '').find((id) => id !== before) ?? '';
+
+      // Now, floored to the hour, for four hours, in the schedule's zone.
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      const start = hour;
+      const end = hour + 4 * 3_600_000;
+      const form = page.getByRole('form', { name: 'Create an override' });
+      await form
+        .getByLabel('Person')
+        .selectOption({ label: `${nameOf(cover)} (${PEOPLE.find((p) => p.name === nameOf(cover))?.email})` });
+      await form.getByLabel('Start', { exact: true }).fill(toLocalInput(start, ZONE));
+      await form.getByLabel('End', { exact: true }).fill(toLocalInput(end, ZONE));
+      await form.getByRole('button', { name: 'Add override' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Override added: ${nameOf(cover)}` })
+        .waitFor();
+
+      const card = page.getByTestId('on-call-now');
+      await card.locator(`[data-user-id="${cover}"]`).waitFor();
+      expect(await card.locator('.oncall-person').allTextContents()).toEqual([`${nameOf(cover)}override`]);
+      const overrides = page.getByRole('table', { name: 'Overrides' });
+      await overrides.getByRole('row', { name: new RegExp(nameOf(cover)) }).waitFor();
+      expect(
+        await page.locator(`.oncall-bar[data-layer="override"][data-user-id="${cover}"]`).count(),
+      ).toBeGreaterThan(0);
+
+      // The API: the override person during the window, the rotation again after it.
+      const during = await t.call('GET', `/api/v1/schedules/${scheduleId}/oncall`);
+      expect(during.json.on_call).toEqual([
+        {
+          user_id: cover,
+          layer: 'override',
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+        },
+      ]);
+      const after = await t.call(
+        'GET',
+        `/api/v1/schedules/${scheduleId}/oncall?at=${encodeURIComponent(new Date(end + 3_600_000).toISOString())}`,
+      );
+      expect(after.json.on_call.map((s: { user_id: string }) => s.user_id)).toEqual([before]);
+      const schedule = await t.call('GET', `/api/v1/schedules/${scheduleId}`);
+      expect(schedule.json.overrides).toMatchObject([
+        { user_id: cover, start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      ]);
+
+      // A swap, in the future: the third person takes the current person's window and vice versa.
+      const third =
+        PEOPLE.map((p) => userIds[p.name] ?? '').find((id) => id !== before && id !== cover) ?? '';
+      const swapForm = page.getByRole('form', { name: 'Swap shifts' });
+      const a = { start: end + 24 * 3_600_000, end: end + 26 * 3_600_000 };
+      const b = { start: end + 48 * 3_600_000, end: end + 50 * 3_600_000 };
+      const label = (id: string) => `${nameOf(id)} (${PEOPLE.find((p) => p.name === nameOf(id))?.email})`;
+      await swapForm.getByLabel('First person', { exact: true }).selectOption({ label: label(before) });
+      await swapForm.getByLabel('Second person', { exact: true }).selectOption({ label: label(third) });
+      await swapForm.getByLabel("First person's shift: start").fill(toLocalInput(a.start, ZONE));
+      await swapForm.getByLabel("First person's shift: end").fill(toLocalInput(a.end, ZONE));
+      await swapForm.getByLabel("Second person's shift: start").fill(toLocalInput(b.start, ZONE));
+      await swapForm.getByLabel("Second person's shift: end").fill(toLocalInput(b.end, ZONE));
+      await swapForm.getByRole('button', { name: 'Swap shifts' }).click();
+      await page.getByRole('status').filter({ hasText: 'Swap made between' }).waitFor();
+      await overrides.getByRole('row').nth(3).waitFor();
+      const at = async (ms: number) =>
+        (
+          await t?.call(
+            'GET',
+            `/api/v1/schedules/${scheduleId}/oncall?at=${encodeURIComponent(new Date(ms).toISOString())}`,
+          )
+        )?.json.on_call.map((s: { user_id: string; layer: string }) => [s.user_id, s.layer]);
+      expect(await at(a.start + 60_000)).toEqual([[third, 'override']]);
+      expect(await at(b.start + 60_000)).toEqual([[before, 'override']]);
+      expect((await t.call('GET', `/api/v1/schedules/${scheduleId}`)).json.overrides).toHaveLength(3);
+      await page.screenshot({ path: shot('4-override'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
+    it('copies the iCal URL, which serves the shifts as text/calendar, and rotates it', async () => {
+      if (!page || !t || !scheduleId) throw new Error('the schedule test did not run');
+      await page.getByRole('button', { name: 'Copy iCal URL' }).click();
+      await page.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+      const url = (await page.evaluate(() => navigator.clipboard.readText())) as string;
+      expect(url.startsWith(`${baseUrl}/ical/schedules/${scheduleId}.ics?token=`)).toBe(true);
+      expect(await page.getByRole('textbox', { name: 'iCal URL' }).inputValue()).toBe(url);
+      const feed = await fetch(url);
+      expect(feed.status).toBe(200);
+      expect(feed.headers.get('content-type')).toMatch(/^text\/calendar/);
+      const body = await feed.text();
+      expect(body).toMatch(/^BEGIN:VCALENDAR\r\n/);
+      expect((body.match(/BEGIN:VEVENT/g) ?? []).length).toBeGreaterThanOrEqual(3);
+      for (const person of PEOPLE) expect(body).toContain(`On call: ${person.name}`);
+
+      // Rotate: a new URL is shown and the old one stops working.
+      await page.getByRole('button', { name: 'Rotate URL' }).click();
+      await page.getByRole('status').filter({ hasText: 'Calendar URL rotated' }).waitFor();
+      await expect.poll(() => page?.getByRole('textbox', { name: 'iCal URL' }).inputValue()).not.toBe(url);
+      expect((await fetch(url)).status).toBe(401);
+      const fresh = await page.getByRole('textbox', { name: 'iCal URL' }).inputValue();
+      expect((await fetch(fresh)).status).toBe(200);
+      await page.screenshot({ path: shot('5-ical'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
+    it('creates an escalation policy, sets it on a service, and shows the load report', async () => {
+      if (!page || !t || !scheduleId) throw new Error('the schedule test did not run');
+      await page
+        .getByRole('navigation', { name: 'On-call' })
+        .getByRole('link', { name: 'Escalation policies' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Escalation policies' }).waitFor();
+      const form = page.getByRole('form', { name: 'New escalation policy' });
+      await form.getByLabel('Name', { exact: true }).fill('Payments escalation');
+      await form.getByLabel('Level 1 targets').selectOption([`schedule:${scheduleId}`]);
+      await form.getByLabel('Level 1 delay (minutes)').fill('5');
+      await form.getByRole('button', { name: 'Add level' }).click();
+      await form.getByLabel('Level 2 targets').selectOption([`user:${userIds['Cid Carter']}`]);
+      await form.getByLabel('Level 2 delay (minutes)').fill('15');
+      await form.getByRole('button', { name: 'Create policy' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Escalation policy Payments escalation created' })
+        .waitFor();
+      const row = page.getByRole('row', { name: /Payments escalation/ });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('on call on Payments primary');
+      expect(await row.textContent()).toContain('Cid Carter');
+      const policies = await t.call('GET', '/api/v1/escalation-policies');
+      expect(policies.json.items).toHaveLength(1);
+      const policy = policies.json.items[0];
+      expect(policy).toMatchObject({
+        name: 'Payments escalation',
+        team_id: teamId,
+        steps: [
+          { delay_minutes: 5, targets: [{ type: 'schedule', id: scheduleId }] },
+          { delay_minutes: 15, targets: [{ type: 'user', id: userIds['Cid Carter'] }] },
+        ],
+      });
+
+      const set = page.getByRole('form', { name: "Set a service's policy" });
+      await set.getByLabel('Service', { exact: true }).selectOption({ label: 'checkout-api (Payments)' });
+      await set.getByLabel('Escalation policy').selectOption({ label: 'Payments escalation' });
+      await set.getByRole('button', { name: 'Set policy' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'checkout-api now pages through Payments escalation' })
+        .waitFor();
+      expect(await t.container.oncall.service.servicePolicy(serviceId)).toMatchObject({
+        escalation_policy_id: policy.id,
+      });
+      await page.screenshot({ path: shot('6-policies'), fullPage: true });
+
+      // The load report over the default window (the last 30 days and today).
+      await page
+        .getByRole('navigation', { name: 'On-call' })
+        .getByRole('link', { name: 'Load report' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'On-call load' }).waitFor();
+      const table = page.getByRole('table', { name: 'On-call load per person' });
+      for (const person of PEOPLE) await table.getByRole('row', { name: new RegExp(person.name) }).waitFor();
+      const from = await page.getByLabel('From (UTC day)').inputValue();
+      const to = await page.getByLabel('To (UTC day, exclusive)').inputValue();
+      const load = await t.call(
+        'GET',
+        `/api/v1/oncall/load?team_id=${teamId}&from=${from}T00:00:00Z&to=${to}T00:00:00Z`,
+      );
+      for (const p of load.json.people as Array<{ user_id: string; hours_on_call: number }>) {
+        const cells = await table
+          .getByRole('row', { name: new RegExp(nameOf(p.user_id)) })
+          .getByRole('cell')
+          .allTextContents();
+        expect(cells[0]).toBe(p.hours_on_call.toFixed(1));
+      }
+      await page.screenshot({ path: shot('7-load'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+  });
+}
