@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatError } from './cli-error.ts';
 import { registerDemoCommands } from './commands/demo/demo-commands.ts';
 import { registerDoraCommands } from './commands/dora/dora-commands.ts';
+import { registerScanCommands } from './commands/scan/scan-commands.ts';
 import { registerServerCommands } from './commands/server/server-commands.ts';
 import { registerTokenCommands } from './commands/token/token-commands.ts';
 import { registerUserCommands } from './commands/user/user-commands.ts';
@@ -31,6 +32,7 @@ registerUserCommands(program);
 registerTokenCommands(program);
 registerDemoCommands(program);
 registerDoraCommands(program);
+registerScanCommands(program);
 
 try {
   await program.parseAsync(process.argv);
