@@ -30,6 +30,8 @@ export const incidentSchema = z.object({
   alert_count: z.number().int(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** The id in the tool an imported incident came from. */
+  external_id: z.string().nullable().optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
@@ -166,3 +168,57 @@ export const createMaintenanceWindowSchema = z.strictObject({
   ends_at: isoInstantSchema,
   reason: z.string().max(1000).optional(),
 });
+
+/** One past incident to import (history from day one, e.g. a PagerDuty export), with its real times. */
+export const importIncidentItemSchema = z.strictObject({
+  service_id: idSchema,
+  title: z.string().trim().min(1).max(500),
+  severity: z.enum(INCIDENT_SEVERITIES),
+  description: z.string().max(20000).optional(),
+  triggered_at: isoInstantSchema,
+  acknowledged_at: isoInstantSchema.optional(),
+  mitigated_at: isoInstantSchema.optional(),
+  resolved_at: isoInstantSchema.optional(),
+  caused_by_deployment_id: z.string().min(1).max(64).optional(),
+  external_id: z.string().min(1).max(200).optional(),
+});
+export type ImportIncidentItem = z.infer<typeof importIncidentItemSchema>;
+
+export const importIncidentsSchema = z.strictObject({
+  incidents: z.array(importIncidentItemSchema).min(1).max(1000),
+});
+
+export const importIncidentsResultSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      id: z.string(),
+      number: z.number().int(),
+      external_id: z.string().nullable(),
+      outcome: z.enum(['created', 'updated', 'unchanged']),
+    }),
+  ),
+});
+export type ImportIncidentsResult = z.infer<typeof importIncidentsResultSchema>;
+
+/** The deployment engops suspects caused an incident, next to the one a responder confirmed. */
+export const suspectedDeploymentSchema = z.object({
+  incident_id: z.string(),
+  /** The service's last successful production deployment finished before the incident triggered. */
+  suggested_deployment_id: z.string().nullable(),
+  suggested: z
+    .object({
+      id: z.string(),
+      version: z.string().nullable(),
+      commit_sha: z.string(),
+      finished_at: z.string(),
+    })
+    .nullable(),
+  /** The link that counts for DORA (PATCH /api/v1/incidents/:id caused_by_deployment_id). */
+  confirmed_deployment_id: z.string().nullable(),
+  confirmed: z.boolean(),
+});
+export type SuspectedDeployment = z.infer<typeof suspectedDeploymentSchema>;

@@ -8,9 +8,16 @@ import { PeoplePage } from '../modules/catalog/people-page.tsx';
 import { ServicesPage } from '../modules/catalog/services-page.tsx';
 import { TeamDetailPage } from '../modules/catalog/team-detail-page.tsx';
 import { TeamsPage } from '../modules/catalog/teams-page.tsx';
+import { DoraPage } from '../modules/dora/dora-page.tsx';
+import { FlagPage } from '../modules/flags/flag-page.tsx';
+import { FlagsPage } from '../modules/flags/flags-page.tsx';
 import { IncidentPage } from '../modules/incidents/incident-page.tsx';
 import { IncidentsPage } from '../modules/incidents/incidents-page.tsx';
 import { ServiceIntegrationsPage } from '../modules/incidents/service-integrations-page.tsx';
+import { EscalationPoliciesPage } from '../modules/oncall/escalation-policies-page.tsx';
+import { LoadPage } from '../modules/oncall/load-page.tsx';
+import { OncallPage } from '../modules/oncall/oncall-page.tsx';
+import { SchedulePage } from '../modules/oncall/schedule-page.tsx';
 import { PolicyPage } from '../modules/policy/policy-page.tsx';
 import { PostmortemPage } from '../modules/postmortems/postmortem-page.tsx';
 import { PostmortemsPage } from '../modules/postmortems/postmortems-page.tsx';
@@ -141,6 +148,62 @@ export function AppRoutes() {
           element={
             <Allowed permission="incidents.read">
               <IncidentPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="dora"
+          element={
+            <Allowed permission="dora.read">
+              <DoraPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="flags"
+          element={
+            <Allowed permission="flags.read">
+              <FlagsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="flags/:key"
+          element={
+            <Allowed permission="flags.read">
+              <FlagPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="oncall"
+          element={
+            <Allowed permission="oncall.read">
+              <OncallPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="oncall/schedules/:id"
+          element={
+            <Allowed permission="oncall.read">
+              <SchedulePage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="oncall/policies"
+          element={
+            <Allowed permission="oncall.read">
+              <EscalationPoliciesPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="oncall/load"
+          element={
+            <Allowed permission="oncall.read">
+              <LoadPage />
             </Allowed>
           }
         />

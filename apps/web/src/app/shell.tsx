@@ -16,7 +16,10 @@ const NAV: readonly { heading: string; items: readonly NavItem[] }[] = [
     heading: 'Operations',
     items: [
       { to: '/incidents', label: 'Incidents', permission: 'incidents.read' },
+      { to: '/oncall', label: 'On-call', permission: 'oncall.read' },
       { to: '/postmortems', label: 'Postmortems', permission: 'postmortems.read' },
+      { to: '/dora', label: 'DORA metrics', permission: 'dora.read' },
+      { to: '/flags', label: 'Feature flags', permission: 'flags.read' },
     ],
   },
   {

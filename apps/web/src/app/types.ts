@@ -52,7 +52,13 @@ export type Permission =
   | 'incidents.respond'
   | 'integrations.manage'
   | 'postmortems.read'
-  | 'postmortems.write';
+  | 'postmortems.write'
+  | 'oncall.read'
+  | 'oncall.manage'
+  | 'dora.read'
+  | 'flags.read'
+  | 'flags.write'
+  | 'flags.manage';
 
 export interface Session {
   user: User | null;

@@ -12,6 +12,7 @@ import {
   idParamsSchema,
   listDeploymentsQuerySchema,
   pageSchema,
+  suspectedDeploymentSchema,
 } from '@engops/contracts';
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
@@ -92,6 +93,17 @@ export function doraRoutes(dora: DoraService): RouteSpec[] {
       response: doraEvidenceSchema,
       errors: [404],
       handler: ({ query, principal, authorize }) => dora.evidence(query, principal, authorize),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/incidents/:id/suspected-deployment',
+      summary: "The service's last successful production deployment before the incident (a suggestion)",
+      tags: ['dora', 'incidents'],
+      auth: 'dora.read',
+      params: idParamsSchema,
+      response: suspectedDeploymentSchema,
+      errors: [404],
+      handler: ({ params, authorize }) => dora.suspectedDeployment(params.id, authorize),
     }),
     ...(['github', 'gitlab'] as const).flatMap((provider) => [
       defineRoute({

@@ -5,6 +5,7 @@ import type {
   DoraMetric,
   DoraReport,
   Service,
+  SuspectedDeployment,
 } from '@engops/contracts';
 import type { Db } from '../../db/database.ts';
 import type { Principal } from '../../platform/access/permissions.ts';
@@ -512,6 +513,32 @@ export function createDoraService(deps: {
       };
       const page = await pageById(query, (before, limit) => repo.listDeployments(db, filter, before, limit));
       return { items: page.items.map(deploymentView), next_cursor: page.next_cursor };
+    },
+
+    /**
+     * The deployment engops suspects caused an incident: the service's last successful production
+     * deployment finished before the incident was triggered. Only a responder's confirmed link
+     * (caused_by_deployment_id) counts for the change failure rate.
+     */
+    async suspectedDeployment(incidentId: string, authorize: Authorize): Promise<SuspectedDeployment> {
+      const incident = await incidents.get(incidentId);
+      authorize('dora.read', incident.team_id);
+      const { dora } = await policy.current();
+      const row = await repo.previousSuccessful(
+        db,
+        incident.service_id,
+        dora.production_environment,
+        incident.triggered_at,
+      );
+      return {
+        incident_id: incident.id,
+        suggested_deployment_id: row?.id ?? null,
+        suggested: row
+          ? { id: row.id, version: row.version, commit_sha: row.commit_sha, finished_at: row.finished_at }
+          : null,
+        confirmed_deployment_id: incident.caused_by_deployment_id,
+        confirmed: incident.caused_by_deployment_id !== null,
+      };
     },
 
     async get(id: string, authorize: Authorize): Promise<Deployment> {

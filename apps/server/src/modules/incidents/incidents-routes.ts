@@ -5,6 +5,8 @@ import {
   declareIncidentSchema,
   idParamsSchema,
   idSchema,
+  importIncidentsResultSchema,
+  importIncidentsSchema,
   incidentListQuerySchema,
   incidentSchema,
   incidentStatsQuerySchema,
@@ -96,6 +98,20 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
         authorize('incidents.respond', service.team_id);
         return incidents.declare(audit, body);
       },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/incidents/import',
+      summary: 'Import past incidents with their real times (idempotent on external_id; pages nobody)',
+      tags,
+      auth: 'incidents.respond',
+      body: importIncidentsSchema,
+      response: importIncidentsResultSchema,
+      errors: [400],
+      handler: ({ body, audit, authorize }) =>
+        incidents.importIncidents(audit, body.incidents, {
+          authorize: (teamId) => authorize('incidents.respond', teamId),
+        }),
     }),
     defineRoute({
       method: 'GET',

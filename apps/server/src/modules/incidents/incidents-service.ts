@@ -8,6 +8,14 @@ import type { JobQueue } from '../../platform/jobs.ts';
 import { type Page, type PageQuery, pageById } from '../../platform/pagination.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import {
+  type IMPORT_STAMPS,
+  type ImportItem,
+  type ImportProblem,
+  importedStatus,
+  importProblems,
+  importTimes,
+} from './incident-import.ts';
+import {
   type IncidentAction,
   type IncidentStatus,
   responseTimes,
@@ -30,6 +38,19 @@ export interface Actor {
   type: 'user' | 'token' | 'integration' | 'system';
   id: string | null;
   name: string;
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  items: Array<{
+    index: number;
+    id: string;
+    number: number;
+    external_id: string | null;
+    outcome: 'created' | 'updated' | 'unchanged';
+  }>;
 }
 
 export function actorOf(principal: Principal): Actor {
@@ -61,6 +82,7 @@ export interface IncidentView {
   alert_count: number;
   created_at: string;
   updated_at: string;
+  external_id: string | null;
 }
 
 export interface TimelineEntry {
@@ -98,6 +120,7 @@ export function incidentView(row: IncidentRow): IncidentView {
     alert_count: Number(row.alert_count),
     created_at: row.created_at,
     updated_at: row.updated_at,
+    external_id: row.external_id ?? null,
   };
 }
 
@@ -260,6 +283,7 @@ export function createIncidentsService(deps: {
       alert_count: input.alert_count ?? 0,
       created_at: at,
       updated_at: at,
+      external_id: null,
     };
     await repo.insertIncident(tx, row);
     await addTimeline(
@@ -440,6 +464,199 @@ export function createIncidentsService(deps: {
           after: incidentView(after),
         });
         return incidentView(after);
+      });
+    },
+
+    /**
+     * Records past incidents with their real times (history from day one). All or nothing: any
+     * invalid item fails the whole import with every problem listed. Idempotent on external_id: an
+     * item whose external id is known updates that incident when it differs, else is skipped.
+     * Pages nobody. `authorize` is called with each team the items touch.
+     */
+    async importIncidents(
+      ctx: AuditContext,
+      items: ImportItem[],
+      options: { authorize?: (teamId: string) => void } = {},
+    ): Promise<ImportResult> {
+      const now = clock.now();
+      const problems: ImportProblem[] = [];
+      const services = new Map<string, Awaited<ReturnType<typeof catalog.findService>>>();
+      for (const id of new Set(items.map((i) => i.service_id)))
+        services.set(id, await catalog.findService(id));
+      const externalIds = new Map<string, number>();
+      items.forEach((item, index) => {
+        if (!services.get(item.service_id))
+          problems.push({
+            path: `body.incidents.${index}.service_id`,
+            message: `no service has id or name ${item.service_id}`,
+          });
+        problems.push(...importProblems(item, index, now));
+        if (item.external_id !== undefined) {
+          const first = externalIds.get(item.external_id);
+          if (first !== undefined)
+            problems.push({
+              path: `body.incidents.${index}.external_id`,
+              message: `repeats incidents[${first}].external_id`,
+            });
+          else externalIds.set(item.external_id, index);
+        }
+      });
+      const known = new Map<string, IncidentRow>();
+      for (const [externalId, index] of externalIds) {
+        const row = await repo.incidentByExternalId(db, externalId);
+        if (!row) continue;
+        known.set(externalId, row);
+        const service = services.get(items[index]!.service_id);
+        if (service && row.service_id !== service.id)
+          problems.push({
+            path: `body.incidents.${index}.external_id`,
+            message: `already names incident #${row.number} of another service`,
+          });
+      }
+      if (problems.length)
+        throw new AppError(
+          'HTTP_VALIDATION_FAILED',
+          `${new Set(problems.map((p) => p.path.split('.')[2])).size} of ${items.length} incidents are invalid; nothing was imported.`,
+          { errors: problems },
+        );
+      for (const teamId of new Set([...services.values()].map((s) => s!.team_id)))
+        options.authorize?.(teamId);
+
+      const actor = actorOf(ctx.principal);
+      const at = now.toISOString();
+      return db.transaction().execute(async (tx) => {
+        const result: ImportResult = { created: 0, updated: 0, unchanged: 0, items: [] };
+        for (const [index, item] of items.entries()) {
+          const service = services.get(item.service_id)!;
+          const times = Object.fromEntries(importTimes(item)) as Partial<
+            Record<(typeof IMPORT_STAMPS)[number], string>
+          >;
+          const fields = {
+            title: item.title,
+            description: item.description ?? null,
+            severity: item.severity,
+            status: importedStatus(item),
+            triggered_at: times.triggered_at!,
+            acknowledged_at: times.acknowledged_at ?? null,
+            mitigated_at: times.mitigated_at ?? null,
+            resolved_at: times.resolved_at ?? null,
+            caused_by_deployment_id: item.caused_by_deployment_id ?? null,
+          };
+          const existing = item.external_id ? known.get(item.external_id) : undefined;
+          if (existing) {
+            const changed = (Object.keys(fields) as Array<keyof typeof fields>).filter(
+              (k) => existing[k] !== fields[k],
+            );
+            if (changed.length === 0) {
+              result.unchanged++;
+              result.items.push({
+                index,
+                id: existing.id,
+                number: Number(existing.number),
+                external_id: existing.external_id,
+                outcome: 'unchanged',
+              });
+              continue;
+            }
+            await repo.updateIncident(tx, existing.id, { ...fields, updated_at: at });
+            await addTimeline(
+              tx,
+              existing.id,
+              at,
+              'incident.imported',
+              actor,
+              `${actor.name} re-imported the incident (${changed.join(', ')} changed)`,
+              {
+                external_id: existing.external_id,
+                changed: Object.fromEntries(changed.map((k) => [k, { from: existing[k], to: fields[k] }])),
+              },
+            );
+            const after = { ...existing, ...fields, updated_at: at };
+            await audit.record(tx, ctx, {
+              action: 'incident.import',
+              targetType: 'incident',
+              targetId: existing.id,
+              teamId: existing.team_id,
+              before: incidentView(existing),
+              after: incidentView(after),
+            });
+            result.updated++;
+            result.items.push({
+              index,
+              id: existing.id,
+              number: Number(existing.number),
+              external_id: existing.external_id,
+              outcome: 'updated',
+            });
+            continue;
+          }
+          const row: IncidentRow = {
+            id: newId('inc'),
+            number: await repo.nextNumber(tx, 'incident'),
+            service_id: service.id,
+            team_id: service.team_id,
+            source: 'import',
+            group_key: null,
+            integration_id: null,
+            suppressed: 0,
+            acknowledged_by: null,
+            mitigated_by: null,
+            resolved_by: null,
+            reviewed_at: null,
+            commander_id: null,
+            comms_lead_id: null,
+            alert_count: 0,
+            created_at: at,
+            updated_at: at,
+            external_id: item.external_id ?? null,
+            ...fields,
+          };
+          await repo.insertIncident(tx, row);
+          await addTimeline(
+            tx,
+            row.id,
+            row.triggered_at,
+            'incident.imported',
+            actor,
+            `Incident imported by ${actor.name}${row.external_id ? ` (external id ${row.external_id})` : ''}`,
+            { severity: row.severity, title: row.title, external_id: row.external_id, imported_at: at },
+          );
+          let from: IncidentStatus = 'triggered';
+          for (const [field, stampAt] of importTimes(item)) {
+            if (field === 'triggered_at') continue;
+            const to = field.replace('_at', '') as IncidentStatus;
+            await addTimeline(
+              tx,
+              row.id,
+              stampAt,
+              `status.${to}`,
+              actor,
+              `The incident was ${to} (imported time)`,
+              {
+                from,
+                to,
+                imported: true,
+              },
+            );
+            from = to;
+          }
+          await audit.record(tx, ctx, {
+            action: 'incident.import',
+            targetType: 'incident',
+            targetId: row.id,
+            teamId: row.team_id,
+            after: incidentView(row),
+          });
+          result.created++;
+          result.items.push({
+            index,
+            id: row.id,
+            number: Number(row.number),
+            external_id: row.external_id,
+            outcome: 'created',
+          });
+        }
+        return result;
       });
     },
 

@@ -52,6 +52,8 @@ export function createIncidentsRepository() {
       db.insertInto('incidents').values(row).execute(),
     getIncident: (db: Db, id: string) =>
       db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst(),
+    incidentByExternalId: (db: Db, externalId: string) =>
+      db.selectFrom('incidents').selectAll().where('external_id', '=', externalId).executeTakeFirst(),
     updateIncident: (db: Db, id: string, patch: Updateable<IncidentsTable>) =>
       db.updateTable('incidents').set(patch).where('id', '=', id).execute(),
     openIncidentForGroup: (db: Db, integrationId: string, groupKey: string) =>

@@ -1,0 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+
+/**
+ * The DORA page in headless Chromium against a real server: deployments recorded through the API
+ * and an imported incident, then the tiles with their tiers and next-tier step, the trend charts
+ * with tier bands, and the evidence behind a figure; no console errors on the way.
+ */
+const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(WEB_DIR, 'dist');
+const ROOT = path.resolve(WEB_DIR, '../..');
+const ADMIN = { email: 'grace@example.test', name: 'Grace Admin', password: 'correct-horse-battery' };
+const HOUR = 3_600_000;
+
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
+  }
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message: ConsoleMessage) => {
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+for (const engine of ENGINES) {
+  describe(`web UI: DORA page [${engine}]`, () => {
+    let t: TestApp | undefined;
+    let baseUrl = '';
+    const shot = (name: string) => `/tmp/engops-dora-${engine}-${name}.png`;
+
+    beforeAll(async () => {
+      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+      const setup = await t.call('POST', '/api/v1/setup', {
+        token: null,
+        body: { ...ADMIN, time_zone: 'UTC' },
+      });
+      expect(setup.status).toBe(201);
+    });
+
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('shows the four tiles with their tiers, the trends and the evidence', async () => {
+      if (!browser || !t) throw new Error('not started');
+      const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Shop', time_zone: 'UTC' } });
+      const service = await t.call('POST', '/api/v1/services', {
+        body: { name: 'cart-api', team_id: team.json.id, tier: 'tier-1' },
+      });
+      const serviceId = service.json.id as string;
+      // 40 successful production deployments, one every 12 h (40 in the 30-day window: 1.3 per day,
+      // Elite is more than 1), each shipping a
+      // commit made 30 min before it (lead time: Elite), and one failure (1 of 41, 2.4%: Elite).
+      const now = Date.now();
+      const deployIds: string[] = [];
+      for (let k = 1; k <= 40; k++) {
+        const finished = now - k * 12 * HOUR;
+        const sha = k.toString(16).padStart(40, '0');
+        const res = await t.call('POST', '/api/v1/deployments', {
+          body: {
+            service_id: serviceId,
+            environment: 'production',
+            commit_sha: sha,
+            status: 'success',
+            version: `1.${40 - k}.0`,
+            finished_at: new Date(finished).toISOString(),
+            commits: [{ sha, committed_at: new Date(finished - HOUR / 2).toISOString() }],
+          },
+        });
+        expect(res.status).toBe(201);
+        deployIds.push(res.json.id);
+      }
+      const failed = await t.call('POST', '/api/v1/deployments', {
+        body: {
+          service_id: serviceId,
+          environment: 'production',
+          commit_sha: 'f'.repeat(40),
+          status: 'failure',
+          finished_at: new Date(now - 5 * HOUR).toISOString(),
+        },
+      });
+      expect(failed.status).toBe(201);
+      // One past incident restored in 2 h: time to restore High (Elite needs under 1 hour).
+      const imported = await t.call('POST', '/api/v1/incidents/import', {
+        body: {
+          incidents: [
+            {
+              service_id: serviceId,
+              title: 'Cart totals wrong',
+              severity: 'SEV2',
+              triggered_at: new Date(now - 3 * 24 * HOUR).toISOString(),
+              mitigated_at: new Date(now - 3 * 24 * HOUR + 2 * HOUR).toISOString(),
+              resolved_at: new Date(now - 2 * 24 * HOUR).toISOString(),
+              external_id: 'PD-42',
+            },
+          ],
+        },
+      });
+      expect(imported.status).toBe(200);
+      const incidentId = imported.json.items[0].id as string;
+
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
+      const problems = watchConsole(page);
+      await page.goto(`${baseUrl}/dora`);
+      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'DORA metrics' }).waitFor();
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      expect(await nav.getByRole('link', { name: 'DORA metrics' }).count()).toBe(1);
+
+      // Organisation-wide first, then the service.
+      await page.getByLabel('Scope').selectOption({ label: 'Service: cart-api' });
+      await page.waitForURL(/scope=service/);
+      const tile = (metric: string) => page.locator(`article[data-metric="${metric}"]`);
+      await expect.poll(() => tile('time_to_restore').locator('.dora-tier').textContent()).toBe('High');
+      expect(await tile('deployment_frequency').locator('.dora-tier').textContent()).toBe('Elite');
+      expect(await tile('deployment_frequency').getAttribute('class')).toContain('tier-elite');
+      expect(await tile('deployment_frequency').textContent()).toContain('1.3 per day');
+      expect(await tile('lead_time').locator('.dora-tier').textContent()).toBe('Elite');
+      expect(await tile('lead_time').textContent()).toContain('30 min median');
+      expect(await tile('change_failure_rate').locator('.dora-tier').textContent()).toBe('Elite');
+      expect(await tile('change_failure_rate').textContent()).toContain('2.4%');
+      expect(await tile('time_to_restore').getAttribute('class')).toContain('tier-high');
+      const next = (await tile('time_to_restore').locator('.dora-next').textContent()) ?? '';
+      expect(next).toBe('Next step: time to restore median 2 hours: High; Elite needs under 1 hour');
+      expect(await tile('rework_rate').textContent()).toContain('0%');
+      expect(await page.getByTestId('overall-tier').textContent()).toBe('High');
+
+      // Trend charts: one per key, each with the four tier bands drawn.
+      const charts = page.locator('svg.dora-chart');
+      expect(await charts.count()).toBe(4);
+      expect(await charts.first().locator('g.dora-band').count()).toBe(4);
+      expect(
+        await page.locator('svg.dora-chart[data-metric="deployment_frequency"] circle').count(),
+      ).toBeGreaterThan(1);
+      await page.screenshot({ path: shot('1-tiles'), fullPage: true });
+
+      // Drill down: the incident behind time to restore links to its page.
+      await page.getByRole('button', { name: 'Evidence for Time to restore' }).click();
+      const incidents = page.getByRole('table', { name: 'Incidents behind the time to restore' });
+      await incidents.waitFor();
+      const row = incidents.getByRole('row', { name: new RegExp(incidentId) });
+      expect(await row.textContent()).toContain('2 h');
+      // The deployments behind the frequency.
+      await page.getByRole('button', { name: 'Evidence for Deployment frequency' }).click();
+      const deployments = page.getByRole('table', { name: 'Deployments behind the figure' });
+      await deployments.waitFor();
+      await expect.poll(() => deployments.locator('tbody tr').count()).toBe(40);
+      await page.getByRole('button', { name: 'Evidence for Change failure rate' }).click();
+      await expect.poll(() => deployments.locator('tbody tr').count()).toBe(41);
+      expect(await deployments.getByRole('row', { name: /yes \(/ }).count()).toBe(1);
+      await page.screenshot({ path: shot('2-evidence'), fullPage: true });
+
+      await incidents.waitFor({ state: 'detached' }).catch(() => undefined);
+      await page.getByRole('button', { name: 'Evidence for Time to restore' }).click();
+      await page.getByRole('link', { name: incidentId }).click();
+      await page.getByRole('heading', { level: 1, name: /Cart totals wrong/ }).waitFor();
+
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+  });
+}
