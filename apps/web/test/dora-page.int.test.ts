@@ -1,38 +1,21 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { DIST, launchBrowser } from './browser-support.ts';
 
 /**
  * The DORA page in headless Chromium against a real server: deployments recorded through the API
  * and an imported incident, then the tiles with their tiers and next-tier step, the trend charts
  * with tier bands, and the evidence behind a figure; no console errors on the way.
  */
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(WEB_DIR, 'dist');
-const ROOT = path.resolve(WEB_DIR, '../..');
 const ADMIN = { email: 'grace@example.test', name: 'Grace Admin', password: 'correct-horse-battery' };
 const HOUR = 3_600_000;
 
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {

@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
 import { normalizedHash } from '../../server/src/modules/flags/normalized-hash.ts';
+import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
 
 /**
  * Feature flags in headless Chromium against a real server (real database, real HTTP): an admin
@@ -14,9 +11,6 @@ import { normalizedHash } from '../../server/src/modules/flags/normalized-hash.t
  * and OFREP (plain fetch, as an SDK would) answers for 200 users exactly as the Unleash rollout
  * hash says; the kill switch in the list turns it off and OFREP answers false for everyone.
  */
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(WEB_DIR, 'dist');
-const ROOT = path.resolve(WEB_DIR, '../..');
 
 const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const FLAG = 'checkout.new-flow';
@@ -25,34 +19,12 @@ const USERS = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
 });
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 interface OfrepAnswer {
   status: number;

@@ -1,18 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  type Browser,
-  type BrowserContext,
-  type ConsoleMessage,
-  chromium,
-  type Page,
-  type Request,
-} from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
 
 /**
  * Incident response in headless Chromium against a real server (real database, real HTTP): an
@@ -20,9 +10,6 @@ import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engi
  * trigger sent to /v2/enqueue, the incident appearing in the live list, and acknowledging,
  * resolving, reopening, roles and notes on the incident page; no console errors on the way.
  */
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(WEB_DIR, 'dist');
-const ROOT = path.resolve(WEB_DIR, '../..');
 
 const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const RUNBOOK = 'https://runbooks.example.test/checkout-api';
@@ -33,34 +20,12 @@ const LIVE_WAIT_MS = 25_000;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
 });
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 /** Makes the page report itself hidden (or visible again), as a background tab would. */
 async function setHidden(page: Page, hidden: boolean): Promise<void> {

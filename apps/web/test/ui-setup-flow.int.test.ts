@@ -1,56 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
 
 /**
  * The web UI in headless Chromium against a real server (real database, real HTTP): first-run
  * setup, logout, login, creating a team and a service, and no console errors on the way.
  */
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(WEB_DIR, 'dist');
-const ROOT = path.resolve(WEB_DIR, '../..');
 
 const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    // `npm test` builds the web first; a direct `vitest run --project browser` may not have.
-    const built = spawnSync('npm', ['run', 'build', '--workspace', '@engops/web'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
-    if (built.status !== 0) throw new Error(`vite build failed (exit ${built.status})`);
-  }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
 });
-
-/** Console errors/warnings and uncaught page errors, as text. */
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 for (const engine of ENGINES) {
   describe(`web UI: setup, login, teams and services [${engine}]`, () => {
