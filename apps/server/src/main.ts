@@ -47,9 +47,16 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       else container.logger.info({ outcome }, 'admin token from ENGOPS_ADMIN_TOKEN');
     }
     if (options.demo) {
+      // Not ready until the demo is in: an empty database would offer the first-admin setup meanwhile.
+      container.state.ready = false;
       const demo = await seedDemo(container);
+      container.state.ready = true;
       if (demo.created)
         announce(`Demo organisation loaded. Log in as ${demo.adminEmail} / ${demo.adminPassword}`);
+      else if (demo.outcome === 'not-empty')
+        announce(
+          'The database already has people who are not the demo organisation; no demo data was added.',
+        );
       else announce('Demo data already present; left as it is.');
     }
   } catch (error) {
