@@ -48,6 +48,13 @@ export const auditQuerySchema = z.strictObject({
 });
 
 const tier = z.enum(['elite', 'high', 'medium', 'low']);
+
+export const DEFAULT_SEVERITY_DESCRIPTIONS = {
+  SEV1: 'Critical: user-facing outage',
+  SEV2: 'Major degradation',
+  SEV3: 'Minor: limited impact',
+  SEV4: 'Low or no user impact',
+};
 const hours = z
   .number()
   .positive()
@@ -205,6 +212,19 @@ export const policySchema = z.strictObject({
   security: z
     .strictObject({ access_review_interval_days: z.number().int().positive().default(90) })
     .default({ access_review_interval_days: 90 }),
+  incidents: z
+    .strictObject({
+      /** What each severity means here; shown wherever a severity is chosen or displayed. */
+      severity_descriptions: z
+        .strictObject({
+          SEV1: z.string().trim().min(1).max(200),
+          SEV2: z.string().trim().min(1).max(200),
+          SEV3: z.string().trim().min(1).max(200),
+          SEV4: z.string().trim().min(1).max(200),
+        })
+        .default(DEFAULT_SEVERITY_DESCRIPTIONS),
+    })
+    .default({ severity_descriptions: DEFAULT_SEVERITY_DESCRIPTIONS }),
 });
 export type Policy = z.infer<typeof policySchema>;
 export const policyResponseSchema = z.object({

@@ -4,7 +4,7 @@ import { INCIDENT_SEVERITIES, type Incident, type Service } from '../../app/type
 import { Dialog } from '../../ui/dialog.tsx';
 import { Field, SelectField, TextAreaField } from '../../ui/field.tsx';
 import { Form } from '../../ui/form.tsx';
-import { SEVERITY_INFO } from './incident-format.ts';
+import { useSeverityInfo } from './use-severity-info.ts';
 
 /** Declare an incident by hand: not every incident starts with an alert. */
 export function DeclareIncidentDialog({
@@ -18,6 +18,7 @@ export function DeclareIncidentDialog({
   onClose: () => void;
   onDeclared: (incident: Incident) => void;
 }) {
+  const severityInfo = useSeverityInfo();
   return (
     <Dialog title="Declare incident" onClose={onClose}>
       <Form
@@ -65,7 +66,7 @@ export function DeclareIncidentDialog({
                 required
               />
               <span className={`pill sev sev-${severity.toLowerCase()}`}>{severity}</span>
-              <span>{SEVERITY_INFO[severity].description}</span>
+              <span>{severityInfo[severity].description}</span>
             </label>
           ))}
         </fieldset>

@@ -2,10 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import { cx, formatDateTime } from '../../app/format.ts';
 import type { IncidentSeverity, IncidentStatus } from '../../app/types.ts';
 import { Button } from '../../ui/button.tsx';
-import { formatRelative, SEVERITY_INFO, STATUS_LABEL } from './incident-format.ts';
+import { formatRelative, STATUS_LABEL } from './incident-format.ts';
+import { useSeverityInfo } from './use-severity-info.ts';
 
 export function SeverityBadge({ severity }: { severity: IncidentSeverity }) {
-  const info = SEVERITY_INFO[severity];
+  const severityInfo = useSeverityInfo();
+  const info = severityInfo[severity];
   return (
     <span className={cx('pill', 'sev', `sev-${severity.toLowerCase()}`)} title={info.description}>
       {info.label}

@@ -19,15 +19,10 @@ import { Form } from '../../ui/form.tsx';
 import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
 import { IncidentAlerts, safeHref } from './incident-alerts.tsx';
 import { SeverityBadge, StatusBadge, TimeStamp } from './incident-bits.tsx';
-import {
-  ACTION_INFO,
-  formatDuration,
-  type IncidentAction,
-  legalActions,
-  SEVERITY_INFO,
-} from './incident-format.ts';
+import { ACTION_INFO, formatDuration, type IncidentAction, legalActions } from './incident-format.ts';
 import { IncidentTimeline } from './incident-timeline.tsx';
 import { useNow, usePolling } from './use-live.ts';
+import { useSeverityInfo } from './use-severity-info.ts';
 
 interface IncidentDetail {
   incident: Incident;
@@ -41,6 +36,7 @@ function secondsBetween(from: string, to: string | null): number | null {
 }
 
 export function IncidentPage() {
+  const severityInfo = useSeverityInfo();
   const { id = '' } = useParams();
   const auth = useAuth();
   const now = useNow(10_000);
@@ -295,7 +291,7 @@ export function IncidentPage() {
                 defaultValue={incident.severity}
                 options={INCIDENT_SEVERITIES.map((s) => ({
                   value: s,
-                  label: `${s}: ${SEVERITY_INFO[s].description}`,
+                  label: `${s}: ${severityInfo[s].description}`,
                 }))}
               />
             </Form>

@@ -18,14 +18,9 @@ import { PageHeader } from '../../ui/page-header.tsx';
 import { type Column, LoadMore, Table } from '../../ui/table.tsx';
 import { DeclareIncidentDialog } from './declare-incident-dialog.tsx';
 import { SeverityBadge, StatusBadge, TimeStamp } from './incident-bits.tsx';
-import {
-  formatDuration,
-  OPEN_STATUSES,
-  parseStatusFilter,
-  SEVERITY_INFO,
-  STATUS_LABEL,
-} from './incident-format.ts';
+import { formatDuration, OPEN_STATUSES, parseStatusFilter, STATUS_LABEL } from './incident-format.ts';
 import { LIVE_INTERVAL_MS, useLivePagedList, useNow, usePolling } from './use-live.ts';
+import { useSeverityInfo } from './use-severity-info.ts';
 
 const WINDOW_DAYS = 30;
 
@@ -35,6 +30,7 @@ interface StatsStrip {
 }
 
 export function IncidentsPage() {
+  const severityInfo = useSeverityInfo();
   const auth = useAuth();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
@@ -205,7 +201,7 @@ export function IncidentsPage() {
           onChange={(e) => setFilter('severity', e.currentTarget.value || null)}
           options={[
             { value: '', label: 'All severities' },
-            ...INCIDENT_SEVERITIES.map((s) => ({ value: s, label: `${s}: ${SEVERITY_INFO[s].description}` })),
+            ...INCIDENT_SEVERITIES.map((s) => ({ value: s, label: `${s}: ${severityInfo[s].description}` })),
           ]}
         />
         <SelectField
