@@ -185,6 +185,20 @@ for (const engine of ENGINES) {
       expect(final).toMatchObject({ status: 'resolved', resolved_by: responder.id });
     });
 
+    it('pages nobody when someone acknowledged before the page job ran', async () => {
+      const { responder, key, service } = await teamWithPeople(t, 'quick');
+      expect(
+        (await t.call('POST', '/v2/enqueue', { token: null, body: trigger(key, 'fast-ack') })).status,
+      ).toBe(202);
+      const [incident] = (await t.call('GET', `/api/v1/incidents?service_id=${service.id}`)).json.items;
+      expect((await t.call('POST', `/api/v1/incidents/${incident.id}/acknowledge`)).status).toBe(200);
+      await t.container.worker.drain();
+      await t.container.worker.drain();
+      expect(smtp.mails.filter((m) => m.to.includes(responder.email))).toHaveLength(0);
+      const timeline = (await t.call('GET', `/api/v1/incidents/${incident.id}/timeline`)).json.items;
+      expect(timeline.filter((e: { kind: string }) => e.kind === 'notification')).toHaveLength(0);
+    });
+
     it('rejects a tampered or forged link with 400 INCIDENTS_ACTION_LINK_INVALID', async () => {
       const { responder, key, service } = await teamWithPeople(t, 'b');
       await t.call('POST', '/v2/enqueue', { token: null, body: trigger(key, 'tamper') });

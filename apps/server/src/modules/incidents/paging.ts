@@ -4,7 +4,6 @@ import type { Worker } from '../../platform/jobs.ts';
 import type { Notifier } from '../../platform/notifications/notifications-service.ts';
 import type { Signer } from '../../platform/signing.ts';
 import type { CatalogService } from '../catalog/index.ts';
-import { type IncidentStatus, isOpen } from './incident-lifecycle.ts';
 import { type IncidentsService, type IncidentView, PAGE_JOB } from './incidents-service.ts';
 
 /**
@@ -92,7 +91,8 @@ export function createPaging(deps: {
   deps.worker.register(PAGE_JOB, async (job) => {
     const { incident_id } = job.payload as { incident_id: string };
     const incident = await deps.incidents.get(incident_id);
-    if (!isOpen(incident.status as IncidentStatus)) return;
+    // Someone already responded (or it is over): waking people now would only be noise.
+    if (incident.status !== 'triggered') return;
     let write: ((tx: Db) => Promise<void>) | null = null;
     for (const pager of [...pagers, emailTeam]) {
       write = await pager(incident);
