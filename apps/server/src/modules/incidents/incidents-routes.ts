@@ -19,16 +19,26 @@ import {
   updateIncidentSchema,
 } from '@engops/contracts';
 import { z } from 'zod';
-import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import { defineRoute, type RouteContext, type RouteSpec } from '../../http/route.ts';
+import type { Permission } from '../../platform/access/permissions.ts';
 import type { IncidentAction } from './incident-lifecycle.ts';
 import type { IncidentsService } from './incidents-service.ts';
 import type { IntegrationsService } from './integrations-service.ts';
 
 const tags = ['incidents'];
+type Authorize = RouteContext<unknown, unknown, unknown>['authorize'];
 const serviceParams = z.strictObject({ id: idSchema });
 const serviceChildParams = z.strictObject({ id: idSchema, child_id: idSchema });
 
 export function incidentsRoutes(incidents: IncidentsService, integrations: IntegrationsService): RouteSpec[] {
+  /** Checks `permission` on the team that owns the service (or the incident's service). */
+  const onServiceTeam = async (serviceId: string, permission: Permission, authorize: Authorize) => {
+    authorize(permission, (await incidents.serviceAndTeam(serviceId)).team_id);
+  };
+  const onIncidentTeam = async (incidentId: string, permission: Permission, authorize: Authorize) => {
+    authorize(permission, (await incidents.get(incidentId)).team_id);
+  };
+
   const transitionRoute = (action: IncidentAction, summary: string) =>
     defineRoute({
       method: 'POST',
@@ -40,8 +50,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: incidentSchema,
       errors: [404, 409],
       handler: async ({ params, audit, authorize }) => {
-        const current = await incidents.get(params.id);
-        authorize('incidents.respond', current.team_id);
+        await onIncidentTeam(params.id, 'incidents.respond', authorize);
         return incidents.act(audit, params.id, action);
       },
     });
@@ -94,8 +103,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: incidentSchema,
       errors: [404],
       handler: async ({ body, audit, authorize }) => {
-        const service = await incidents.serviceAndTeam(body.service_id);
-        authorize('incidents.respond', service.team_id);
+        await onServiceTeam(body.service_id, 'incidents.respond', authorize);
         return incidents.declare(audit, body);
       },
     }),
@@ -135,8 +143,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: incidentSchema,
       errors: [404],
       handler: async ({ params, body, audit, authorize }) => {
-        const current = await incidents.get(params.id);
-        authorize('incidents.respond', current.team_id);
+        await onIncidentTeam(params.id, 'incidents.respond', authorize);
         return incidents.update(audit, params.id, body);
       },
     }),
@@ -156,8 +163,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: timelineEntrySchema,
       errors: [404],
       handler: async ({ params, body, audit, authorize }) => {
-        const current = await incidents.get(params.id);
-        authorize('incidents.respond', current.team_id);
+        await onIncidentTeam(params.id, 'incidents.respond', authorize);
         return incidents.addNote(audit, params.id, body.text);
       },
     }),
@@ -194,8 +200,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: z.object({ items: z.array(integrationSchema) }),
       errors: [404],
       handler: async ({ params, authorize }) => {
-        const service = await incidents.serviceAndTeam(params.id);
-        authorize('incidents.respond', service.team_id);
+        await onServiceTeam(params.id, 'incidents.respond', authorize);
         return { items: await integrations.list(params.id) };
       },
     }),
@@ -211,8 +216,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: integrationSchema,
       errors: [404],
       handler: async ({ params, body, audit, authorize }) => {
-        const service = await incidents.serviceAndTeam(params.id);
-        authorize('integrations.manage', service.team_id);
+        await onServiceTeam(params.id, 'integrations.manage', authorize);
         return integrations.create(audit, params.id, body);
       },
     }),
@@ -227,8 +231,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: null,
       errors: [404],
       handler: async ({ params, audit, authorize }) => {
-        const service = await incidents.serviceAndTeam(params.id);
-        authorize('integrations.manage', service.team_id);
+        await onServiceTeam(params.id, 'integrations.manage', authorize);
         await integrations.remove(audit, params.id, params.child_id);
       },
     }),
@@ -255,8 +258,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: maintenanceWindowSchema,
       errors: [404],
       handler: async ({ params, body, audit, authorize }) => {
-        const service = await incidents.serviceAndTeam(params.id);
-        authorize('integrations.manage', service.team_id);
+        await onServiceTeam(params.id, 'integrations.manage', authorize);
         return integrations.createMaintenance(audit, params.id, body);
       },
     }),
@@ -271,8 +273,7 @@ export function incidentsRoutes(incidents: IncidentsService, integrations: Integ
       response: null,
       errors: [404],
       handler: async ({ params, audit, authorize }) => {
-        const service = await incidents.serviceAndTeam(params.id);
-        authorize('integrations.manage', service.team_id);
+        await onServiceTeam(params.id, 'integrations.manage', authorize);
         await integrations.deleteMaintenance(audit, params.id, params.child_id);
       },
     }),
