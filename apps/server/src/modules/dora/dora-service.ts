@@ -387,6 +387,24 @@ export function createDoraService(deps: {
 
   type WebhookResult = { status: 'processed' | 'duplicate' | 'ignored'; detail: string };
 
+  const subscribers: CodeHostSubscriber[] = [];
+
+  /** Hands a verified delivery to every other module that listens (workflow, security, ...). */
+  async function fanOut(delivery: CodeHostDelivery, own: WebhookResult): Promise<WebhookResult> {
+    if (!subscribers.length) return own;
+    const results = [own];
+    for (const subscriber of subscribers) {
+      const result = await subscriber(delivery);
+      if (result) results.push(result);
+    }
+    const status = results.some((r) => r.status === 'processed')
+      ? 'processed'
+      : results.every((r) => r.status === 'duplicate')
+        ? 'duplicate'
+        : own.status;
+    return { status, detail: results.map((r) => r.detail).join('; ') };
+  }
+
   /** A verified delivery, already reduced to the repository, the commits or the deployment it reports. */
   async function applyDelivery(input: {
     provider: Provider;
@@ -491,6 +509,14 @@ export function createDoraService(deps: {
   }
 
   return {
+    /**
+     * Lets another module see every verified GitHub/GitLab delivery after DORA has applied it
+     * (the composition root wires workflow and security here).
+     */
+    subscribeToCodeHost(subscriber: CodeHostSubscriber): void {
+      subscribers.push(subscriber);
+    },
+
     /** The service a deployment names (by id or name), for the route's permission check. */
     findService: mustService,
 
@@ -646,7 +672,7 @@ export function createDoraService(deps: {
       if (!secret) throw new AppError('DORA_WEBHOOK_NOT_CONFIGURED');
       if (!verifyGithubSignature(secret, input.rawBody, input.signature))
         throw new AppError('DORA_WEBHOOK_SIGNATURE_INVALID');
-      return applyDelivery({
+      const own = await applyDelivery({
         provider: 'github',
         deliveryId: input.deliveryId,
         event: input.event,
@@ -654,6 +680,16 @@ export function createDoraService(deps: {
         ...(input.event === 'push' ? { commits: pushCommits(input.payload) } : {}),
         ...(input.event === 'deployment_status' ? { deployment: deploymentOutcome(input.payload) } : {}),
       });
+      return fanOut(
+        {
+          provider: 'github',
+          deliveryId: input.deliveryId,
+          event: input.event,
+          payload: input.payload,
+          receivedAt: clock.now().toISOString(),
+        },
+        own,
+      );
     },
 
     /** One GitLab delivery (Push Hook, Deployment Hook), checked against X-Gitlab-Token. */
@@ -667,7 +703,7 @@ export function createDoraService(deps: {
       if (!secret) throw new AppError('DORA_WEBHOOK_NOT_CONFIGURED');
       if (!verifyGitlabToken(secret, input.token)) throw new AppError('DORA_WEBHOOK_SIGNATURE_INVALID');
       const kind = (input.payload as { object_kind?: string } | null)?.object_kind;
-      return applyDelivery({
+      const own = await applyDelivery({
         provider: 'gitlab',
         deliveryId: input.deliveryId,
         event: input.event,
@@ -675,8 +711,37 @@ export function createDoraService(deps: {
         ...(kind === 'push' ? { commits: gitlabPushCommits(input.payload) } : {}),
         ...(kind === 'deployment' ? { deployment: gitlabDeploymentOutcome(input.payload) } : {}),
       });
+      return fanOut(
+        {
+          provider: 'gitlab',
+          deliveryId: input.deliveryId,
+          event: input.event,
+          payload: input.payload,
+          receivedAt: clock.now().toISOString(),
+        },
+        own,
+      );
     },
   };
 }
 
 export type DoraService = ReturnType<typeof createDoraService>;
+
+/** A code-host delivery whose signature (GitHub) or token (GitLab) has been verified. */
+export interface CodeHostDelivery {
+  provider: 'github' | 'gitlab';
+  /** X-GitHub-Delivery, or GitLab's event UUID when it sends one. */
+  deliveryId: string | null;
+  /** X-GitHub-Event (`pull_request`, `push`, ...) or X-Gitlab-Event (`Merge Request Hook`, ...). */
+  event: string;
+  payload: unknown;
+  receivedAt: string;
+}
+
+/**
+ * Another module's handler for verified deliveries. It deduplicates by delivery id itself and
+ * returns what it did (or null when the event is not its business).
+ */
+export type CodeHostSubscriber = (
+  delivery: CodeHostDelivery,
+) => Promise<{ status: 'processed' | 'duplicate' | 'ignored'; detail: string } | null>;

@@ -11,7 +11,7 @@ import { doraRoutes, doraWebhookRoutes } from './dora-routes.ts';
 import { createDoraService, type DoraService } from './dora-service.ts';
 import { createDoraRepository } from './kysely-dora-repository.ts';
 
-export type { DoraService } from './dora-service.ts';
+export type { CodeHostDelivery, CodeHostSubscriber, DoraService } from './dora-service.ts';
 
 export function createDoraModule(deps: {
   db: Db;
