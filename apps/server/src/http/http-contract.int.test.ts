@@ -406,6 +406,12 @@ describeEachEngine('HTTP contract', (get) => {
       'team.member.put',
       'team.member.put',
     ]);
+    // The prefix is literal: LIKE wildcards in it match only themselves.
+    for (const literal of ['team.member_', 'team%', 'team_member']) {
+      const none = await t.call('GET', `/api/v1/audit-log?target_id=${team.json.id}&action=${literal}`);
+      expect(none.status).toBe(200);
+      expect(none.json.items, literal).toEqual([]);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Principal } from './access/permissions.ts';
 import type { Clock } from './clock.ts';
@@ -78,7 +79,11 @@ export function queryAuditLog(db: Db, query: AuditQuery) {
     let q = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit);
     if (after) q = q.where('id', '<', after);
     if (query.actor_id) q = q.where('actor_id', '=', query.actor_id);
-    if (query.action) q = q.where('action', 'like', `${query.action.replace(/[%_]/g, '')}%`);
+    if (query.action) {
+      // A prefix match with LIKE's wildcards escaped ('!' as the escape character on both engines).
+      const prefix = `${query.action.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      q = q.where(sql<boolean>`action like ${prefix} escape '!'`);
+    }
     if (query.target_type) q = q.where('target_type', '=', query.target_type);
     if (query.target_id) q = q.where('target_id', '=', query.target_id);
     if (query.since) q = q.where('at', '>=', new Date(query.since).toISOString());
