@@ -6,17 +6,15 @@
  * p99 under 50 ms.
  *
  *   node --import tsx bench/ingest.ts [--duration 10] [--connections 32] [--warmup 3] [--rounds 1]
- *                                     [--keys 1000] [--profile] [--no-worker]
- *                                     [--statement-cache] [--synchronous-normal]
+ *                                     [--keys 1000] [--profile] [--no-worker] [--synchronous-normal]
  *   (or BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_ROUNDS, BENCH_KEYS)
  *   --profile writes a V8 CPU profile of the real server to bench/results/*.cpuprofile.
  *   --no-worker leaves the job worker off (no page jobs run): the cost of ingest alone.
- *   --statement-cache is an experiment, not how engops runs: it makes the real server reuse
- *   prepared better-sqlite3 statements (by SQL text), to show what a statement cache in the SQLite
- *   driver (db/database.ts) would give; Kysely's SQLite driver prepares every query anew.
- *   --synchronous-normal is an experiment too: PRAGMA synchronous = NORMAL instead of engops' FULL,
- *   i.e. no fsync per commit in WAL mode (still safe against kill -9, not against a power cut), to
- *   show how much of the time is the fsync of each commit (ingest batches and job worker alike).
+ *   --synchronous-normal is an experiment, not how engops runs: PRAGMA synchronous = NORMAL instead
+ *   of engops' FULL, i.e. no fsync per commit in WAL mode (still safe against kill -9, not against a
+ *   power cut). Ingest batches already sync the WAL off the main thread (docs/adr/0005-*), so this
+ *   mostly shows what the inline fsyncs of other writes (the job worker's claims and completions
+ *   of page jobs) cost.
  *
  * The load is a mix of new alerts and repeats: each request picks one of `keys` (1,000) dedup keys
  * at random; the first event of a key opens an alert and an incident (and enqueues a page job), the
@@ -116,29 +114,7 @@ function serveChild(stop: () => Promise<void>, counts?: () => Promise<StoredCoun
 
 // ---- child: the real engops app (createContainer + buildApp + listen), SQLite in a temp dir
 
-/** The --statement-cache experiment: `prepare` returns the cached statement for a known SQL text. */
-async function cacheStatements(): Promise<void> {
-  const { default: SQLite } = await import('better-sqlite3');
-  const proto = SQLite.prototype as unknown as { prepare(this: object, sql: string): unknown };
-  const prepare = proto.prepare;
-  const caches = new WeakMap<object, Map<string, unknown>>();
-  proto.prepare = function (this: object, sql: string) {
-    let cache = caches.get(this);
-    if (!cache) {
-      cache = new Map();
-      caches.set(this, cache);
-    }
-    let statement = cache.get(sql);
-    if (!statement) {
-      statement = prepare.call(this, sql);
-      if (cache.size < 1000) cache.set(sql, statement);
-    }
-    return statement;
-  };
-}
-
 async function serveReal(): Promise<void> {
-  if (process.argv.includes('--statement-cache')) await cacheStatements();
   const { buildApp, createContainer, loadConfig, systemPrincipal } = await import('@engops/server');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-bench-ingest-'));
   const config = loadConfig({
@@ -373,7 +349,6 @@ async function main(): Promise<void> {
       `ingest: POST ${ROUTE} (PagerDuty Events v2 triggers, ${keys} dedup keys per phase, new and repeats), ` +
         `${connections} connections, ${warmup} s warmup + ${duration} s, ${rounds} round(s)` +
         `${process.argv.includes('--no-worker') ? ', worker off' : ''}` +
-        `${process.argv.includes('--statement-cache') ? ', EXPERIMENT: statement cache' : ''}` +
         `${process.argv.includes('--synchronous-normal') ? ', EXPERIMENT: synchronous=NORMAL' : ''}; node ${process.version}, ` +
         `${os.cpus().length} CPUs, load average ${os
           .loadavg()
@@ -381,11 +356,9 @@ async function main(): Promise<void> {
           .join(' ')}`,
     );
     const worker = !process.argv.includes('--no-worker');
-    const statementCache = process.argv.includes('--statement-cache');
     const synchronousNormal = process.argv.includes('--synchronous-normal');
     const realArgs = [
       ...(worker ? [] : ['--no-worker']),
-      ...(statementCache ? ['--statement-cache'] : []),
       ...(synchronousNormal ? ['--synchronous-normal'] : []),
     ];
     const real = await startChild('real', profile ? RESULTS_DIR : undefined, realArgs);
@@ -494,7 +467,7 @@ async function main(): Promise<void> {
         keys,
         profile,
         worker,
-        experiments: { statementCache, synchronousNormal },
+        experiments: { synchronousNormal },
       },
       machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() },
       bare: b,

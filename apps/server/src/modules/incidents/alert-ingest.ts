@@ -218,6 +218,11 @@ export function createAlertIngest(deps: {
 
   return {
     target,
+    /**
+     * Runs `work` in the next group-commit transaction, with the ingested events; resolves once
+     * that is durable. For other small writes on the ingest path (the page job's timeline entry).
+     */
+    durably: <T>(work: (tx: Db) => Promise<T>): Promise<T> => commit.submit((tx) => work(tx)),
     forget(key: string) {
       cache.delete(key);
     },
@@ -236,6 +241,12 @@ export function createAlertIngest(deps: {
     async resolveTarget(key: string, kind: string): Promise<IngestTarget> {
       const t = await target(key);
       if (!t) throw new AppError('INCIDENTS_UNKNOWN_INTEGRATION_KEY', 'No integration has this key.');
+      if (t.integration.disabled_at) {
+        throw new AppError(
+          'INCIDENTS_INTEGRATION_DISABLED',
+          `The integration "${t.integration.name}" this key belonged to was deleted at ${t.integration.disabled_at}; it accepts no more events (its alerts and incidents are kept).`,
+        );
+      }
       if (t.integration.kind !== kind) {
         throw new AppError(
           'INCIDENTS_WRONG_INTEGRATION_KIND',

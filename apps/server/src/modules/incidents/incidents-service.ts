@@ -155,6 +155,8 @@ export function createIncidentsService(deps: {
   catalog: CatalogService;
 }) {
   const { db, clock, audit, jobs, repo, catalog } = deps;
+  /** Called inside the transaction that opens an incident (not for suppressed ones): see onTriggered. */
+  const triggeredListeners: Array<(tx: Db, incident: IncidentView) => Promise<void>> = [];
 
   async function must(tx: Db, id: string): Promise<IncidentRow> {
     const row = await repo.getIncident(tx, id);
@@ -314,6 +316,7 @@ export function createIncidentsService(deps: {
         dedupeKey: `page:${row.id}`,
         maxAttempts: 5,
       });
+      for (const listener of triggeredListeners) await listener(tx, incidentView(row));
     }
     return row;
   }
@@ -325,6 +328,14 @@ export function createIncidentsService(deps: {
   }
 
   return {
+    /**
+     * Runs `listener` in the transaction of every incident that opens unsuppressed (the flags
+     * module enqueues its rollout-plan pause there). Keep listeners to cheap writes: they share
+     * the ingest path's transaction.
+     */
+    onTriggered(listener: (tx: Db, incident: IncidentView) => Promise<void>) {
+      triggeredListeners.push(listener);
+    },
     applyTransition,
     createIncident,
     addTimeline,

@@ -9,7 +9,11 @@ import { createAlertIngest } from './alert-ingest.ts';
 import { incidentsRoutes } from './incidents-routes.ts';
 import { createIncidentsService } from './incidents-service.ts';
 import { ingestRoutes } from './ingest-routes.ts';
-import { createIntegrationsService, HEARTBEAT_SWEEP_JOB } from './integrations-service.ts';
+import {
+  createIntegrationsService,
+  HEARTBEAT_SWEEP_JOB,
+  MAINTENANCE_END_JOB,
+} from './integrations-service.ts';
 import { createIncidentsRepository } from './kysely-incidents-repository.ts';
 import { createPaging } from './paging.ts';
 
@@ -31,14 +35,20 @@ export function createIncidentsModule(deps: {
   const service = createIncidentsService({ ...deps, repo });
   const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service });
   const integrations = createIntegrationsService({ ...deps, repo, incidents: service, ingest });
-  const paging = createPaging({ ...deps, incidents: service });
+  const paging = createPaging({ ...deps, incidents: service, durably: ingest.durably });
 
   deps.worker.register(HEARTBEAT_SWEEP_JOB, async () => {
     try {
       await integrations.sweepHeartbeats();
+      // Also a safety net for maintenance-window ends whose own job did not run.
+      await integrations.releaseSuppressed();
     } finally {
       await integrations.scheduleSweep(new Date(deps.clock.now().getTime() + 1));
     }
+  });
+  deps.worker.register(MAINTENANCE_END_JOB, async (job) => {
+    const { service_id } = job.payload as { service_id: string };
+    await integrations.releaseSuppressed(service_id);
   });
 
   return {

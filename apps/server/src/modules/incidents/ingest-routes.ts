@@ -35,6 +35,11 @@ function eventsV2Error(error: unknown, reply: FastifyReply): FastifyReply | unde
       "'routing_key' does not match any engops integration (copy the key from the service's integrations page)",
     ]);
   }
+  if (error instanceof AppError && error.code === 'INCIDENTS_INTEGRATION_DISABLED') {
+    return invalidEvent(reply, [
+      "'routing_key' belongs to an engops integration that was deleted; it accepts no more events (create a new integration and use its key)",
+    ]);
+  }
   if (error instanceof AppError && error.code === 'INCIDENTS_WRONG_INTEGRATION_KIND')
     return invalidEvent(reply, [error.message]);
   if (e.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError)
@@ -81,7 +86,7 @@ export function ingestRoutes(deps: {
         alerts: z.number().int(),
         dedup_keys: z.array(z.string()),
       }),
-      errors: [400],
+      errors: [400, 410],
       handler: async ({ params, request }) => {
         const target = await ingest.resolveTarget(params.key, kind);
         const normalised = normalise(request.body);
@@ -147,7 +152,7 @@ export function ingestRoutes(deps: {
       params: keyParams,
       status: 202,
       response: z.object({ status: z.literal('success'), state: z.string() }),
-      errors: [400],
+      errors: [400, 410],
       handler: async ({ params }) => ({
         status: 'success' as const,
         ...(await deps.integrations.heartbeat(params.key)),

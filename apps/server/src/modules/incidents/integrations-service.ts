@@ -6,7 +6,8 @@ import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobQueue } from '../../platform/jobs.ts';
 import type { AlertIngest } from './alert-ingest.ts';
-import type { IncidentsService } from './incidents-service.ts';
+import { type IncidentStatus, isOpen } from './incident-lifecycle.ts';
+import { type Actor, type IncidentsService, PAGE_JOB } from './incidents-service.ts';
 import type { IncidentsRepository, IntegrationRow, MaintenanceRow } from './kysely-incidents-repository.ts';
 
 export const INTEGRATION_KINDS = ['events-v2', 'alertmanager', 'grafana', 'generic', 'heartbeat'] as const;
@@ -15,6 +16,8 @@ export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 export const HEARTBEAT_SWEEP_JOB = 'incidents.heartbeat-sweep';
 export const HEARTBEAT_SWEEP_MS = 30_000;
 export const HEARTBEAT_DEDUP_KEY = 'heartbeat-missed';
+/** Runs when a maintenance window ends: incidents it kept quiet that still fire are paged. */
+export const MAINTENANCE_END_JOB = 'incidents.maintenance-end';
 
 export interface IntegrationView {
   id: string;
@@ -83,7 +86,8 @@ export function createIntegrationsService(deps: {
 
   async function mustIntegration(tx: Db, serviceId: string, id: string): Promise<IntegrationRow> {
     const row = await repo.integrationById(tx, id);
-    if (!row || row.service_id !== serviceId) throw new AppError('INCIDENTS_INTEGRATION_NOT_FOUND');
+    if (!row || row.service_id !== serviceId || row.disabled_at)
+      throw new AppError('INCIDENTS_INTEGRATION_NOT_FOUND');
     return row;
   }
 
@@ -95,6 +99,50 @@ export function createIntegrationsService(deps: {
       dedupeKey: `heartbeat-sweep:${slot}`,
       maxAttempts: 3,
     });
+  }
+
+  /**
+   * Ends the silence of incidents opened in a maintenance window once no window covers their
+   * service any more: those with alerts still firing stop being suppressed and, if nobody has
+   * responded yet, page the on-call. Runs when a window ends or is deleted, and in the recurring
+   * sweep. Returns the incidents released.
+   */
+  async function releaseSuppressed(serviceId?: string): Promise<number> {
+    let released = 0;
+    for (const candidate of await repo.suppressedOpenIncidents(db, serviceId)) {
+      const done = await db.transaction().execute(async (tx) => {
+        const now = clock.now().toISOString();
+        const incident = await repo.getIncident(tx, candidate.id);
+        if (incident?.suppressed !== 1 || !isOpen(incident.status as IncidentStatus)) return false;
+        if (await repo.activeMaintenance(tx, incident.service_id, now)) return false;
+        const firing = await repo.countOpenAlerts(tx, incident.id);
+        if (firing === 0) return false;
+        const page = incident.status === 'triggered';
+        await repo.updateIncident(tx, incident.id, { suppressed: 0, updated_at: now });
+        await repo.setAlertsOfIncident(tx, incident.id, { suppressed: 0 }, ['triggered', 'acknowledged']);
+        const engops: Actor = { type: 'system', id: null, name: 'engops' };
+        await deps.incidents.addTimeline(
+          tx,
+          incident.id,
+          now,
+          'incident.unsuppressed',
+          engops,
+          `The maintenance window ended with ${firing} alert${firing === 1 ? '' : 's'} still firing${page ? ': paging the on-call' : ''}`,
+          { firing_alerts: firing, paged: page },
+        );
+        if (page) {
+          await deps.jobs.enqueue(tx, {
+            kind: PAGE_JOB,
+            payload: { incident_id: incident.id },
+            dedupeKey: `page:${incident.id}`,
+            maxAttempts: 5,
+          });
+        }
+        return true;
+      });
+      if (done) released++;
+    }
+    return released;
   }
 
   return {
@@ -128,6 +176,7 @@ export function createIntegrationsService(deps: {
           heartbeat_state: heartbeat ? 'new' : null,
           created_at: at,
           updated_at: at,
+          disabled_at: null,
         };
         await repo.insertIntegration(tx, row);
         const { key: _secret, ...safe } = view(row);
@@ -141,11 +190,17 @@ export function createIntegrationsService(deps: {
         return view(row);
       });
     },
+    /**
+     * Deletes an integration as far as anyone sending to it can tell: its key stops working at
+     * once (with its own error), it leaves the service's list. The row stays, disabled, so the
+     * alerts and events it brought in, and the incidents they opened, keep their history.
+     */
     async remove(ctx: AuditContext, serviceId: string, id: string): Promise<void> {
       const service = await deps.incidents.serviceAndTeam(serviceId);
-      await db.transaction().execute(async (tx) => {
+      const row = await db.transaction().execute(async (tx) => {
         const row = await mustIntegration(tx, serviceId, id);
-        await repo.deleteIntegration(tx, id);
+        const at = clock.now().toISOString();
+        await repo.disableIntegration(tx, id, at);
         const { key: _secret, ...safe } = view(row);
         await audit.record(tx, ctx, {
           action: 'integration.delete',
@@ -153,9 +208,12 @@ export function createIntegrationsService(deps: {
           targetId: id,
           teamId: service.team_id,
           before: safe,
+          after: { disabled_at: at },
         });
-        ingest.forget(row.key);
+        return row;
       });
+      // After the commit, so that no request can cache the integration as it was before.
+      ingest.forget(row.key);
     },
 
     /** A heartbeat arrived: monitoring starts with the first one; one after a miss resolves the incident. */
@@ -237,6 +295,8 @@ export function createIntegrationsService(deps: {
     },
     scheduleSweep,
 
+    releaseSuppressed,
+
     async listMaintenance(serviceId: string) {
       await deps.incidents.serviceAndTeam(serviceId);
       return repo.maintenanceOfService(db, serviceId);
@@ -265,6 +325,14 @@ export function createIntegrationsService(deps: {
           created_at: clock.now().toISOString(),
         };
         await repo.insertMaintenance(tx, row);
+        // When it ends, incidents it silenced that still fire are paged.
+        await deps.jobs.enqueue(tx, {
+          kind: MAINTENANCE_END_JOB,
+          payload: { service_id: service.id, window_id: row.id },
+          runAt: new Date(ends),
+          dedupeKey: `maintenance-end:${row.id}`,
+          maxAttempts: 5,
+        });
         await audit.record(tx, ctx, {
           action: 'maintenance.create',
           targetType: 'maintenance_window',
@@ -289,6 +357,8 @@ export function createIntegrationsService(deps: {
           before: row,
         });
       });
+      // A window deleted while it runs ends now.
+      await releaseSuppressed(serviceId);
     },
   };
 }

@@ -8,6 +8,7 @@ import type {
   IntegrationsTable,
   MaintenanceWindowsTable,
 } from '../../db/schema.ts';
+import { prepareInsert, prepareQuery } from './prepared-query.ts';
 
 export type IncidentRow = Selectable<IncidentsTable>;
 export type AlertRow = Selectable<AlertsTable>;
@@ -36,34 +37,86 @@ const INCIDENT_IS_OPEN = sql<boolean>`"status" in ('triggered', 'acknowledged', 
 
 /** Every query of the incidents module's tables. */
 export function createIncidentsRepository() {
+  // The statements alert ingestion runs for every event are compiled once (prepared-query.ts).
+  const nextNumber = prepareQuery(
+    (db, p) =>
+      db
+        .insertInto('counters')
+        .values({ name: p(0), value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
+        .returning('value'),
+    1,
+  );
+  const getIncident = prepareQuery(
+    (db, p) => db.selectFrom('incidents').selectAll().where('id', '=', p(0)),
+    1,
+  );
+  const openIncidentForGroup = prepareQuery(
+    (db, p) =>
+      db
+        .selectFrom('incidents')
+        .selectAll()
+        .where('integration_id', '=', p(0))
+        .where('group_key', '=', p(1))
+        .where(INCIDENT_IS_OPEN),
+    2,
+  );
+  const findOpenAlert = prepareQuery(
+    (db, p) =>
+      db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('integration_id', '=', p(0))
+        .where('dedup_key', '=', p(1))
+        .where(ALERT_IS_OPEN),
+    2,
+  );
+  const bumpOpenAlert = prepareQuery(
+    (db, p) =>
+      db
+        .updateTable('alerts')
+        .set((eb) => ({ event_count: eb('event_count', '+', 1), last_seen_at: p(2) }))
+        .where('integration_id', '=', p(0))
+        .where('dedup_key', '=', p(1))
+        .where(ALERT_IS_OPEN)
+        .returning(['id', 'incident_id']),
+    3,
+  );
+  const activeMaintenance = prepareQuery(
+    (db, p) =>
+      db
+        .selectFrom('maintenance_windows')
+        .selectAll()
+        .where('service_id', '=', p(0))
+        .where('starts_at', '<=', p(1))
+        .where('ends_at', '>', p(1))
+        .limit(1),
+    2,
+  );
+  const integrationByKey = prepareQuery(
+    (db, p) => db.selectFrom('integrations').selectAll().where('key', '=', p(0)),
+    1,
+  );
+  const insertIncident = prepareInsert('incidents');
+  const insertTimeline = prepareInsert('incident_timeline');
+  const insertAlert = prepareInsert('alerts');
+  const insertAlertEvents = prepareInsert('alert_events');
+
   return {
     /** The next value of a counter (1 for a new one), in one upsert. */
     async nextNumber(db: Db, counter: string): Promise<number> {
-      const row = await db
-        .insertInto('counters')
-        .values({ name: counter, value: 1 })
-        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
-        .returning('value')
-        .executeTakeFirstOrThrow();
-      return Number(row.value);
+      const [row] = await nextNumber(db, [counter]);
+      return Number(row!.value);
     },
 
-    insertIncident: (db: Db, row: Insertable<IncidentsTable>) =>
-      db.insertInto('incidents').values(row).execute(),
-    getIncident: (db: Db, id: string) =>
-      db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst(),
+    insertIncident: (db: Db, row: Insertable<IncidentsTable>) => insertIncident(db, [row]),
+    getIncident: async (db: Db, id: string) => (await getIncident(db, [id]))[0],
     incidentByExternalId: (db: Db, externalId: string) =>
       db.selectFrom('incidents').selectAll().where('external_id', '=', externalId).executeTakeFirst(),
     updateIncident: (db: Db, id: string, patch: Updateable<IncidentsTable>) =>
       db.updateTable('incidents').set(patch).where('id', '=', id).execute(),
-    openIncidentForGroup: (db: Db, integrationId: string, groupKey: string) =>
-      db
-        .selectFrom('incidents')
-        .selectAll()
-        .where('integration_id', '=', integrationId)
-        .where('group_key', '=', groupKey)
-        .where(INCIDENT_IS_OPEN)
-        .executeTakeFirst(),
+    openIncidentForGroup: async (db: Db, integrationId: string, groupKey: string) =>
+      (await openIncidentForGroup(db, [integrationId, groupKey]))[0],
     listIncidents(db: Db, filter: IncidentFilter, before: string | undefined, limit: number) {
       let q = db.selectFrom('incidents').selectAll().orderBy('id', 'desc').limit(limit);
       if (before) q = q.where('id', '<', before);
@@ -94,8 +147,7 @@ export function createIncidentsRepository() {
       return q.execute();
     },
 
-    insertTimeline: (db: Db, row: Insertable<IncidentTimelineTable>) =>
-      db.insertInto('incident_timeline').values(row).execute(),
+    insertTimeline: (db: Db, row: Insertable<IncidentTimelineTable>) => insertTimeline(db, [row]),
     listTimeline: (db: Db, incidentId: string) =>
       db
         .selectFrom('incident_timeline')
@@ -105,25 +157,12 @@ export function createIncidentsRepository() {
         .orderBy('id')
         .execute(),
 
-    findOpenAlert: (db: Db, integrationId: string, dedupKey: string) =>
-      db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('integration_id', '=', integrationId)
-        .where('dedup_key', '=', dedupKey)
-        .where(ALERT_IS_OPEN)
-        .executeTakeFirst(),
+    findOpenAlert: async (db: Db, integrationId: string, dedupKey: string) =>
+      (await findOpenAlert(db, [integrationId, dedupKey]))[0],
     /** A repeated trigger: counts it on the open alert with this key, if any, in one statement. */
-    bumpOpenAlert: (db: Db, integrationId: string, dedupKey: string, at: string) =>
-      db
-        .updateTable('alerts')
-        .set((eb) => ({ event_count: eb('event_count', '+', 1), last_seen_at: at }))
-        .where('integration_id', '=', integrationId)
-        .where('dedup_key', '=', dedupKey)
-        .where(ALERT_IS_OPEN)
-        .returning(['id', 'incident_id'])
-        .executeTakeFirst(),
-    insertAlert: (db: Db, row: Insertable<AlertsTable>) => db.insertInto('alerts').values(row).execute(),
+    bumpOpenAlert: async (db: Db, integrationId: string, dedupKey: string, at: string) =>
+      (await bumpOpenAlert(db, [integrationId, dedupKey, at]))[0],
+    insertAlert: (db: Db, row: Insertable<AlertsTable>) => insertAlert(db, [row]),
     updateAlert: (db: Db, id: string, patch: Updateable<AlertsTable>) =>
       db.updateTable('alerts').set(patch).where('id', '=', id).execute(),
     countOpenAlerts: async (db: Db, incidentId: string) =>
@@ -158,22 +197,24 @@ export function createIncidentsRepository() {
         .execute(),
     /** Stored copies of accepted events, in multi-row statements of at most 500 rows. */
     async insertAlertEvents(db: Db, rows: Array<Insertable<AlertEventsTable>>): Promise<void> {
-      for (let i = 0; i < rows.length; i += 500) {
-        await db
-          .insertInto('alert_events')
-          .values(rows.slice(i, i + 500))
-          .execute();
-      }
+      for (let i = 0; i < rows.length; i += 500) await insertAlertEvents(db, rows.slice(i, i + 500));
     },
 
     insertIntegration: (db: Db, row: IntegrationRow) => db.insertInto('integrations').values(row).execute(),
-    integrationByKey: (db: Db, key: string) =>
-      db.selectFrom('integrations').selectAll().where('key', '=', key).executeTakeFirst(),
+    integrationByKey: async (db: Db, key: string) => (await integrationByKey(db, [key]))[0],
     integrationById: (db: Db, id: string) =>
       db.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirst(),
+    /** The service's integrations in use (deleted ones are kept, disabled, for their alerts' sake). */
     integrationsOfService: (db: Db, serviceId: string) =>
-      db.selectFrom('integrations').selectAll().where('service_id', '=', serviceId).orderBy('id').execute(),
-    deleteIntegration: (db: Db, id: string) => db.deleteFrom('integrations').where('id', '=', id).execute(),
+      db
+        .selectFrom('integrations')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .where('disabled_at', 'is', null)
+        .orderBy('id')
+        .execute(),
+    disableIntegration: (db: Db, id: string, at: string) =>
+      db.updateTable('integrations').set({ disabled_at: at, updated_at: at }).where('id', '=', id).execute(),
     updateIntegration: (db: Db, id: string, patch: Updateable<IntegrationsTable>) =>
       db.updateTable('integrations').set(patch).where('id', '=', id).execute(),
     overdueHeartbeats: (db: Db) =>
@@ -182,7 +223,19 @@ export function createIncidentsRepository() {
         .selectAll()
         .where('kind', '=', 'heartbeat')
         .where('heartbeat_state', '=', 'up')
+        .where('disabled_at', 'is', null)
         .execute(),
+    /** Open incidents opened in a maintenance window (no one was paged), of one service or all. */
+    suppressedOpenIncidents(db: Db, serviceId?: string) {
+      let q = db
+        .selectFrom('incidents')
+        .select(['id', 'service_id'])
+        .where('suppressed', '=', 1)
+        .where(INCIDENT_IS_OPEN)
+        .orderBy('id');
+      if (serviceId) q = q.where('service_id', '=', serviceId);
+      return q.execute();
+    },
 
     insertMaintenance: (db: Db, row: MaintenanceRow) =>
       db.insertInto('maintenance_windows').values(row).execute(),
@@ -197,14 +250,8 @@ export function createIncidentsRepository() {
       db.selectFrom('maintenance_windows').selectAll().where('id', '=', id).executeTakeFirst(),
     deleteMaintenance: (db: Db, id: string) =>
       db.deleteFrom('maintenance_windows').where('id', '=', id).execute(),
-    activeMaintenance: (db: Db, serviceId: string, at: string) =>
-      db
-        .selectFrom('maintenance_windows')
-        .selectAll()
-        .where('service_id', '=', serviceId)
-        .where('starts_at', '<=', at)
-        .where('ends_at', '>', at)
-        .executeTakeFirst(),
+    activeMaintenance: async (db: Db, serviceId: string, at: string) =>
+      (await activeMaintenance(db, [serviceId, at]))[0],
   };
 }
 

@@ -25,7 +25,10 @@ export function createPaging(deps: {
   catalog: CatalogService;
   incidents: IncidentsService;
   baseUrl: () => string;
+  /** Commits a write (group commit with alert ingestion); a plain transaction by default. */
+  durably?: <T>(work: (tx: Db) => Promise<T>) => Promise<T>;
 }) {
+  const durably = deps.durably ?? (<T>(work: (tx: Db) => Promise<T>) => deps.db.transaction().execute(work));
   const pagers: Pager[] = [];
 
   async function actionLink(
@@ -98,7 +101,7 @@ export function createPaging(deps: {
       write = await pager(incident);
       if (write) break;
     }
-    await deps.db.transaction().execute(async (tx) => {
+    await durably(async (tx) => {
       if (write) return write(tx);
       await deps.incidents.addTimeline(
         tx,
