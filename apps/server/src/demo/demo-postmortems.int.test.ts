@@ -16,6 +16,23 @@ describeEachEngine('demo postmortems', (get) => {
     const drafts = list.filter((p: { status: string }) => p.status === 'draft');
     expect(drafts).toHaveLength(1);
     expect(drafts[0].overdue).toBe(true);
+    // The draft's false positive stays dismissed: its lint finds nothing about Nightwatch.
+    const lint = (await t.call('GET', `/api/v1/postmortems/${drafts[0].id}/lint`)).json;
+    expect(lint.dismissed.map((d: { rule: string; text: string }) => [d.rule, d.text])).toEqual([
+      ['person-as-subject', 'nightwatch ignored'],
+    ]);
+    expect(lint.findings).toEqual([]);
+    const unfiltered = (
+      await t.call('POST', '/api/v1/postmortems/lint', {
+        body: { markdown: (await t.call('GET', `/api/v1/postmortems/${drafts[0].id}`)).json.markdown },
+      })
+    ).json.findings;
+    expect(unfiltered.map((f: { text: string }) => f.text)).toEqual(['Nightwatch ignored']);
+    // And the published ones are found by full-text search.
+    const hits = (await t.call('GET', '/api/v1/postmortems/search?q=%22connection%20pool%22')).json.items;
+    expect(hits.map((h: { id: string }) => h.id)).toEqual([
+      published.find((p: { published_on_time: boolean }) => p.published_on_time).id,
+    ]);
 
     const onTime = published.find((p: { published_on_time: boolean }) => p.published_on_time);
     const full = (await t.call('GET', `/api/v1/postmortems/${onTime.id}`)).json;

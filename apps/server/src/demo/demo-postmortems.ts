@@ -12,7 +12,8 @@ const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /**
  * The postmortems part of the demo, written in the past with a clock of its own: one published on
  * time with an action item done and one open, one published late, and the newest resolved
- * incident's postmortem still a draft past its deadline. Skipped when postmortems exist.
+ * incident's postmortem still a draft past its deadline (with a dismissed lint finding). Skipped when
+ * postmortems exist.
  */
 export async function seedPostmortemsDemo(container: Container): Promise<number> {
   if ((await container.postmortems.service.list({ limit: 1 })).items.length > 0) return 0;
@@ -108,7 +109,19 @@ export async function seedPostmortemsDemo(container: Container): Promise<number>
   if (draft?.resolved_at) {
     const team = await author(draft.team_id);
     clock.set(new Date(Date.parse(draft.resolved_at) + 2 * HOUR));
-    await postmortems.createForIncident(team.ctx, draft.id);
+    const { postmortem } = await postmortems.createForIncident(team.ctx, draft.id);
+    // Half written: "Nightwatch" is the monitoring system, so the lint's person-as-subject finding
+    // on it is dismissed as a false positive (and stays dismissed while the text is edited).
+    const markdown = postmortem.markdown.replace(
+      '_What in the system allowed this to happen? Describe mechanisms, not people._',
+      'Nightwatch ignored the disk-full signal: its threshold was 99% and the disk filled in minutes.',
+    );
+    await postmortems.update(team.ctx, postmortem.id, markdown, postmortem.version);
+    await postmortems.dismiss(team.ctx, postmortem.id, {
+      rule: 'person-as-subject',
+      text: 'Nightwatch ignored',
+      reason: 'Nightwatch is our monitoring system, not a person.',
+    });
     created++;
   }
   return created;

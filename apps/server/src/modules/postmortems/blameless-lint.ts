@@ -1,3 +1,4 @@
+import { BLAMELESS_RULE_IDS } from '@engops/contracts';
 import { sectionLines } from './action-item-parser.ts';
 
 /**
@@ -30,17 +31,8 @@ export interface LintOptions {
   dismissed?: ReadonlyArray<{ rule: string; text: string }>;
 }
 
-export const BLAMELESS_RULES = [
-  'fault',
-  'human-error',
-  'careless',
-  'should-have-known',
-  'failed-to',
-  'negligent',
-  'stupid',
-  'custom-phrase',
-  'person-as-subject',
-] as const;
+/** Every rule id (the list lives in the contracts, where dismissals validate against it). */
+export const BLAMELESS_RULES = BLAMELESS_RULE_IDS;
 
 const SYSTEMS =
   'Make the system the subject: "the deploy pipeline allowed …", "the alert did not fire because …".';
@@ -172,12 +164,19 @@ function isPerson(subject: string, names: readonly string[], humanVerb: boolean)
   return false;
 }
 
+/** How a finding's text is compared with dismissals: lower case, single spaces, trimmed. */
+export function normaliseFindingText(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
 const BLAMING_SECTIONS = new Set(['root cause', 'root causes', 'contributing factors']);
 
 export function lintBlameless(markdown: string, options: LintOptions = {}): LintFinding[] {
   const disabled = new Set(options.disabledRules ?? []);
   const names = (options.names ?? []).filter((n) => n.trim().length >= 2);
-  const dismissed = new Set((options.dismissed ?? []).map((d) => `${d.rule}\u0000${d.text.toLowerCase()}`));
+  const dismissed = new Set(
+    (options.dismissed ?? []).map((d) => `${d.rule}\u0000${normaliseFindingText(d.text)}`),
+  );
   const phrases: PhraseRule[] = [
     ...PHRASES,
     ...(options.extraPhrases ?? [])
@@ -191,7 +190,7 @@ export function lintBlameless(markdown: string, options: LintOptions = {}): Lint
   ];
   const findings: LintFinding[] = [];
   const push = (f: LintFinding) => {
-    if (disabled.has(f.rule) || dismissed.has(`${f.rule}\u0000${f.text.toLowerCase()}`)) return;
+    if (disabled.has(f.rule) || dismissed.has(`${f.rule}\u0000${normaliseFindingText(f.text)}`)) return;
     if (findings.some((x) => x.line === f.line && x.column === f.column && x.rule === f.rule)) return;
     findings.push(f);
   };

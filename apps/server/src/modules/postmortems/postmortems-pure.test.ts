@@ -3,6 +3,7 @@ import { parseActionItems, withLiveStatus } from './action-item-parser.ts';
 import { lintBlameless } from './blameless-lint.ts';
 import { renderMarkdown, renderStandalonePage } from './markdown-render.ts';
 import { buildPostmortemTemplate, humanDuration, TEMPLATE_HEADINGS } from './postmortem-template.ts';
+import { hasPositiveTerm, MARK_END, MARK_START, splitHighlights, toFts5Query } from './search-query.ts';
 
 describe('postmortem template', () => {
   const incident = {
@@ -219,5 +220,41 @@ describe('markdown rendering', () => {
     expect(page).toContain('<title>&#60;b&#62;x&#60;/b&#62;</title>');
     expect(page).toContain("default-src 'none'");
     expect(page).not.toContain('<script');
+  });
+});
+
+describe('full-text query (web-search syntax to FTS5)', () => {
+  it.each([
+    ['connection pool', '"connection" AND "pool"'],
+    ['"connection pool" exhausted', '"connection pool" AND "exhausted"'],
+    ['dns or resolver cache', '("dns" OR "resolver") AND "cache"'],
+    ['pool -dns -"load balancer"', '("pool") NOT "dns" NOT "load balancer"'],
+    ['100% of keys', '"100" AND "of" AND "keys"'],
+    // FTS5 syntax in the query stays text; a word with punctuation inside is a phrase of its parts.
+    ['AND NEAR(x) "unterminated', '"AND" AND "NEAR x" AND "unterminated"'],
+    ['fail-over we"ird', '"fail over" AND "we ird"'],
+    ['or pool', '"pool"'],
+  ])('%s -> %s', (query, expected) => {
+    expect(toFts5Query(query)).toBe(expected);
+  });
+
+  it('finds nothing for a query without a positive word', () => {
+    for (const q of ['%%%', '-pool', '-"a b" -c', 'or', '']) {
+      expect(toFts5Query(q), q).toBeNull();
+      expect(hasPositiveTerm(q), q).toBe(false);
+    }
+    expect(hasPositiveTerm('pool -dns')).toBe(true);
+  });
+
+  it('turns marked snippets into plain text with highlight ranges', () => {
+    const marked = `The ${MARK_START}connection${MARK_END}\n\n  ${MARK_START}pool${MARK_END} ran out…`;
+    const { snippet, highlights } = splitHighlights(marked);
+    expect(snippet).toBe('The connection pool ran out…');
+    expect(highlights).toEqual([
+      [4, 14],
+      [15, 19],
+    ]);
+    expect(highlights.map(([a, b]) => snippet.slice(a, b))).toEqual(['connection', 'pool']);
+    expect(splitHighlights('plain')).toEqual({ snippet: 'plain', highlights: [] });
   });
 });

@@ -2,14 +2,23 @@ import {
   actionItemListQuerySchema,
   actionItemSchema,
   createActionItemSchema,
+  createLintDismissalSchema,
+  dismissalParamsSchema,
+  exportActionItemSchema,
+  githubTrackerSchema,
+  githubTrackerViewSchema,
   idParamsSchema,
+  lintDismissalSchema,
   lintRequestSchema,
   lintResponseSchema,
   missingPostmortemsQuerySchema,
   missingPostmortemsSchema,
   pageSchema,
+  postmortemLintSchema,
   postmortemListQuerySchema,
   postmortemSchema,
+  postmortemSearchQuerySchema,
+  postmortemSearchResultSchema,
   postmortemStatsQuerySchema,
   postmortemStatsSchema,
   postmortemSummarySchema,
@@ -19,12 +28,21 @@ import {
   updatePostmortemSchema,
 } from '@engops/contracts';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import type { Principal } from '../../platform/access/permissions.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { IncidentsService } from '../incidents/index.ts';
 import { renderMarkdown } from './markdown-render.ts';
 import type { PostmortemsService } from './postmortems-service.ts';
 
 const tags = ['postmortems'];
+
+/**
+ * Whose drafts a principal may see in lists and searches: every team's with an org-wide role,
+ * else those of the teams it has a role in (published postmortems are everyone's).
+ */
+function draftTeamsOf(principal: Principal): string[] | undefined {
+  return principal.orgRole ? undefined : [...principal.teamRoles.keys()];
+}
 
 export function postmortemsRoutes(postmortems: PostmortemsService, incidents: IncidentsService): RouteSpec[] {
   /** Published postmortems are readable by every signed-in user; drafts by the team's readers. */
@@ -84,15 +102,55 @@ export function postmortemsRoutes(postmortems: PostmortemsService, incidents: In
       auth: 'postmortems.read',
       query: postmortemListQuerySchema,
       response: pageSchema(postmortemSummarySchema),
-      handler: ({ query }) =>
+      handler: ({ query, principal }) =>
         postmortems.list({
+          limit: query.limit,
+          cursor: query.cursor,
+          teamId: query.team_id,
+          incidentId: query.incident_id,
+          status: query.status,
+          overdue: query.overdue,
+          q: query.q,
+          draftTeams: draftTeamsOf(principal),
+        }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/postmortems/search',
+      summary:
+        'Full-text search over title and body, best match first, with snippets (web-search syntax: words, "phrase", or, -word)',
+      tags,
+      auth: 'postmortems.read',
+      query: postmortemSearchQuerySchema,
+      response: postmortemSearchResultSchema,
+      handler: ({ query, principal }) =>
+        postmortems.search(query.q, {
           limit: query.limit,
           cursor: query.cursor,
           teamId: query.team_id,
           status: query.status,
           overdue: query.overdue,
-          q: query.q,
+          draftTeams: draftTeamsOf(principal),
         }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/postmortems/settings/github',
+      summary: 'Where action items are exported as GitHub issues (the token is never returned)',
+      tags,
+      auth: 'policy.read',
+      response: githubTrackerViewSchema,
+      handler: () => postmortems.githubSettings(),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/api/v1/postmortems/settings/github',
+      summary: 'Set the GitHub (or GitHub Enterprise) API URL, token, default repository and labels',
+      tags,
+      auth: 'policy.write',
+      body: githubTrackerSchema,
+      response: githubTrackerViewSchema,
+      handler: ({ body, audit }) => postmortems.setGithubSettings(audit, body),
     }),
     defineRoute({
       method: 'GET',
@@ -122,7 +180,11 @@ export function postmortemsRoutes(postmortems: PostmortemsService, incidents: In
       auth: 'postmortems.read',
       body: lintRequestSchema,
       response: lintResponseSchema,
-      handler: async ({ body }) => ({ findings: await postmortems.lint(body.markdown, body.dismissed) }),
+      errors: [403, 404],
+      handler: async ({ body, authorize }) => {
+        if (body.postmortem_id) await readable(body.postmortem_id, authorize);
+        return { findings: await postmortems.lint(body.markdown, body.dismissed, body.postmortem_id) };
+      },
     }),
     defineRoute({
       method: 'POST',
@@ -147,6 +209,55 @@ export function postmortemsRoutes(postmortems: PostmortemsService, incidents: In
     }),
     defineRoute({
       method: 'GET',
+      url: '/api/v1/postmortems/:id/lint',
+      summary: "Blameless lint of the saved Markdown, the postmortem's dismissals applied",
+      tags,
+      auth: 'authenticated',
+      params: idParamsSchema,
+      response: postmortemLintSchema,
+      errors: [403, 404],
+      handler: async ({ params, authorize }) => {
+        await readable(params.id, authorize);
+        return postmortems.lintPostmortem(params.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/postmortems/:id/lint-dismissals',
+      summary: 'Dismiss a lint finding as a false positive; it stays dismissed across edits (200 if it was)',
+      tags,
+      auth: 'postmortems.write',
+      params: idParamsSchema,
+      body: createLintDismissalSchema,
+      status: 201,
+      response: lintDismissalSchema,
+      errors: [200, 403, 404],
+      handler: async ({ params, body, audit, authorize, reply }) => {
+        const pm = await postmortems.get(params.id);
+        authorize('postmortems.write', pm.team_id);
+        const { dismissal, created } = await postmortems.dismiss(audit, params.id, body);
+        if (!created) return reply.code(200).send(dismissal);
+        return dismissal;
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/postmortems/:id/lint-dismissals/:dismissal_id',
+      summary: 'Undo a dismissal: the finding shows again',
+      tags,
+      auth: 'postmortems.write',
+      params: dismissalParamsSchema,
+      status: 204,
+      response: null,
+      errors: [403, 404],
+      handler: async ({ params, audit, authorize }) => {
+        const pm = await postmortems.get(params.id);
+        authorize('postmortems.write', pm.team_id);
+        await postmortems.undismiss(audit, params.id, params.dismissal_id);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
       url: '/api/v1/postmortems/:id/html',
       summary: 'The postmortem as a standalone, sanitised HTML page',
       tags,
@@ -166,6 +277,30 @@ export function postmortemsRoutes(postmortems: PostmortemsService, incidents: In
           )
           .header('x-content-type-options', 'nosniff')
           .send(page);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/postmortems/:id/markdown',
+      summary: 'The postmortem as a Markdown file (action items showing their live status)',
+      tags,
+      auth: 'authenticated',
+      params: idParamsSchema,
+      response: null,
+      errors: [403, 404],
+      handler: async ({ params, authorize, reply }) => {
+        const pm = await readable(params.id, authorize);
+        const name =
+          pm.title
+            .replace(/[^\w.-]+/g, '-')
+            .replace(/^-+|-+$/g, '')
+            .slice(0, 80) || 'postmortem';
+        return reply
+          .code(200)
+          .header('content-type', 'text/markdown; charset=utf-8')
+          .header('content-disposition', `attachment; filename="postmortem-${name}.md"`)
+          .header('x-content-type-options', 'nosniff')
+          .send(pm.markdown.endsWith('\n') ? pm.markdown : `${pm.markdown}\n`);
       },
     }),
     defineRoute({
@@ -239,15 +374,44 @@ export function postmortemsRoutes(postmortems: PostmortemsService, incidents: In
       auth: 'postmortems.read',
       query: actionItemListQuerySchema,
       response: pageSchema(actionItemSchema),
-      handler: ({ query }) =>
-        postmortems.listItems({
+      handler: ({ query, principal }) => {
+        let ownerId = query.owner_id;
+        if (ownerId === 'me') {
+          if (!principal.userId)
+            throw new AppError('HTTP_VALIDATION_FAILED', 'owner_id=me needs a user behind the credentials.', {
+              errors: [{ path: 'query.owner_id', message: 'no user behind this token' }],
+            });
+          ownerId = principal.userId;
+        }
+        return postmortems.listItems({
           limit: query.limit,
           cursor: query.cursor,
-          ownerId: query.owner_id,
+          ownerId,
           teamId: query.team_id,
           status: query.status,
           overdue: query.overdue,
-        }),
+        });
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/action-items/:id/export',
+      summary:
+        "Export an action item as a GitHub issue (once: again answers 200 with the same issue); 502 with GitHub's answer on failure",
+      tags,
+      auth: 'postmortems.write',
+      params: idParamsSchema,
+      body: exportActionItemSchema,
+      status: 201,
+      response: actionItemSchema,
+      errors: [200, 403, 404, 409, 502],
+      handler: async ({ params, body, audit, authorize, reply }) => {
+        const item = await postmortems.getItem(params.id);
+        authorize('postmortems.write', item.team_id);
+        const { item: exported, created } = await postmortems.exportItem(audit, params.id, body ?? {});
+        if (!created) return reply.code(200).send(exported);
+        return exported;
+      },
     }),
     defineRoute({
       method: 'PATCH',

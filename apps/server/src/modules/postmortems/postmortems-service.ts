@@ -1,4 +1,10 @@
-import type { ActionItem, Postmortem, PostmortemSummary } from '@engops/contracts';
+import type {
+  ActionItem,
+  LintDismissal,
+  Postmortem,
+  PostmortemSearchHit,
+  PostmortemSummary,
+} from '@engops/contracts';
 import type { Db } from '../../db/database.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
@@ -6,21 +12,36 @@ import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
 import type { Notifier } from '../../platform/notifications/notifications-service.ts';
-import { type Page, type PageQuery, pageById } from '../../platform/pagination.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type PageQuery,
+  pageById,
+} from '../../platform/pagination.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import type { IncidentsService } from '../incidents/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { type ParsedActionItem, parseActionItems, withLiveStatus } from './action-item-parser.ts';
-import { type LintFinding, lintBlameless } from './blameless-lint.ts';
+import { type LintFinding, lintBlameless, normaliseFindingText } from './blameless-lint.ts';
+import {
+  createGithubIssue,
+  exportMarker,
+  findGithubIssue,
+  GithubError,
+  type GithubTarget,
+} from './github-issues.ts';
 import type {
   ActionItemFilter,
   ActionItemRow,
+  DismissalRow,
   PostmortemFilter,
   PostmortemRow,
   PostmortemsRepository,
 } from './kysely-postmortems-repository.ts';
 import { renderStandalonePage } from './markdown-render.ts';
 import { buildPostmortemTemplate } from './postmortem-template.ts';
+import { splitHighlights } from './search-query.ts';
 
 export const POSTMORTEM_REMINDER_JOB = 'postmortems.remind';
 export const ACTION_ITEM_REMINDER_JOB = 'postmortems.action-item.remind';
@@ -67,8 +88,27 @@ function itemView(row: ActionItemRow, now: Date): ActionItem {
     created_at: row.created_at,
     updated_at: row.updated_at,
     completed_at: row.completed_at,
+    tracker_issue: row.tracker_url ? { url: row.tracker_url, key: row.tracker_key ?? row.tracker_url } : null,
+    export_error: row.export_error,
   };
 }
+
+function dismissalView(row: DismissalRow): LintDismissal {
+  return { ...row };
+}
+
+/** The columns of an action item that only an export sets. */
+const NOT_EXPORTED = {
+  tracker_url: null,
+  tracker_key: null,
+  export_state: null,
+  export_claimed_at: null,
+  export_started_at: null,
+  export_error: null,
+} as const;
+
+/** A pending export older than this belongs to a request that died. */
+const EXPORT_STALE_MS = 2 * 60_000;
 
 /** The stored Markdown with the checkboxes of tracked items showing their current status. */
 function liveMarkdown(markdown: string, items: ActionItemRow[]): string {
@@ -116,11 +156,12 @@ export function createPostmortemsService(deps: {
 
   async function full(tx: Db, row: PostmortemRow): Promise<Postmortem> {
     const at = now();
-    const items = await repo.itemsOf(tx, row.id);
+    const [items, dismissals] = await Promise.all([repo.itemsOf(tx, row.id), repo.dismissalsOf(tx, row.id)]);
     return {
       ...summaryView(row, at),
       markdown: liveMarkdown(row.markdown, items),
       action_items: items.map((i) => itemView(i, at)),
+      lint_dismissals: dismissals.map(dismissalView),
     };
   }
 
@@ -205,6 +246,7 @@ export function createPostmortemsService(deps: {
         created_at: at,
         updated_at: at,
         completed_at: p.checked ? at : null,
+        ...NOT_EXPORTED,
       };
       await repo.insertItem(tx, row);
       await scheduleItemReminders(tx, row);
@@ -313,6 +355,19 @@ export function createPostmortemsService(deps: {
       names: [...names],
       extraPhrases: p.blameless_extra_phrases,
       disabledRules: p.blameless_disabled_rules,
+    };
+  }
+
+  /** The GitHub settings without the token. */
+  async function githubSettings() {
+    const row = await repo.getTracker(db, 'github');
+    return {
+      configured: row !== undefined,
+      api_url: row?.api_url ?? null,
+      default_repo: row?.default_repo ?? null,
+      labels: row ? (JSON.parse(row.labels) as string[]) : [],
+      token_set: row !== undefined,
+      updated_at: row?.updated_at ?? null,
     };
   }
 
@@ -562,8 +617,10 @@ export function createPostmortemsService(deps: {
       const at = now();
       const filter: PostmortemFilter = {
         teamId: page.teamId,
+        incidentId: page.incidentId,
         status: page.status,
         q: page.q,
+        draftTeams: page.draftTeams,
         ...(page.overdue !== undefined ? { overdue: { at: at.toISOString(), value: page.overdue } } : {}),
       };
       const result = await pageById(page, (before, limit) => repo.listPostmortems(db, filter, before, limit));
@@ -661,8 +718,283 @@ export function createPostmortemsService(deps: {
       };
     },
 
-    async lint(markdown: string, dismissed?: Array<{ rule: string; text: string }>): Promise<LintFinding[]> {
-      return lintBlameless(markdown, { ...(await lintOptions()), ...(dismissed ? { dismissed } : {}) });
+    /** Lint any Markdown; with `postmortemId`, that postmortem's stored dismissals apply too. */
+    async lint(
+      markdown: string,
+      dismissed?: Array<{ rule: string; text: string }>,
+      postmortemId?: string,
+    ): Promise<LintFinding[]> {
+      const stored = postmortemId ? await repo.dismissalsOf(db, postmortemId) : [];
+      const all = [...(dismissed ?? []), ...stored.map((d) => ({ rule: d.rule, text: d.text }))];
+      return lintBlameless(markdown, { ...(await lintOptions()), dismissed: all });
+    },
+
+    /** The findings of a postmortem's current Markdown, its dismissals left out, and the dismissals. */
+    async lintPostmortem(id: string): Promise<{ findings: LintFinding[]; dismissed: LintDismissal[] }> {
+      const row = await must(db, id);
+      const dismissals = await repo.dismissalsOf(db, id);
+      const findings = lintBlameless(row.markdown, {
+        ...(await lintOptions()),
+        dismissed: dismissals.map((d) => ({ rule: d.rule, text: d.text })),
+      });
+      return { findings, dismissed: dismissals.map(dismissalView) };
+    },
+
+    /**
+     * Dismisses a finding as a false positive for this postmortem: every finding of `rule` whose
+     * text is `text` (case and spacing aside) is left out from now on, whatever else is edited.
+     */
+    async dismiss(
+      ctx: AuditContext,
+      postmortemId: string,
+      input: { rule: string; text: string; reason?: string | undefined },
+    ): Promise<{ dismissal: LintDismissal; created: boolean }> {
+      const text = normaliseFindingText(input.text);
+      return db.transaction().execute(async (tx) => {
+        const pm = await must(tx, postmortemId);
+        const existing = await repo.findDismissal(tx, pm.id, input.rule, text);
+        if (existing) return { dismissal: dismissalView(existing), created: false };
+        const row: DismissalRow = {
+          id: newId('lintd'),
+          postmortem_id: pm.id,
+          rule: input.rule,
+          text,
+          reason: input.reason ?? null,
+          dismissed_by: ctx.principal.userId ?? ctx.principal.name,
+          created_at: now().toISOString(),
+        };
+        await repo.insertDismissal(tx, row);
+        await audit.record(tx, ctx, {
+          action: 'postmortem.lint.dismiss',
+          targetType: 'postmortem',
+          targetId: pm.id,
+          teamId: pm.team_id,
+          after: row,
+        });
+        return { dismissal: dismissalView(row), created: true };
+      });
+    },
+
+    async undismiss(ctx: AuditContext, postmortemId: string, dismissalId: string): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const pm = await must(tx, postmortemId);
+        const row = await repo.getDismissal(tx, dismissalId);
+        if (!row || row.postmortem_id !== pm.id)
+          throw new AppError(
+            'POSTMORTEMS_DISMISSAL_NOT_FOUND',
+            `Postmortem ${pm.id} has no dismissal ${dismissalId}.`,
+          );
+        await repo.deleteDismissal(tx, row.id);
+        await audit.record(tx, ctx, {
+          action: 'postmortem.lint.undismiss',
+          targetType: 'postmortem',
+          targetId: pm.id,
+          teamId: pm.team_id,
+          before: row,
+        });
+      });
+    },
+
+    /** Full-text search over title and body, best match first, with the usual filters. */
+    async search(
+      query: string,
+      page: PageQuery & Omit<PostmortemFilter, 'overdue' | 'q'> & { overdue?: boolean | undefined },
+    ): Promise<{ items: PostmortemSearchHit[]; next_cursor: string | null }> {
+      const at = now();
+      const offset = page.cursor ? Number.parseInt(decodeCursor(page.cursor) ?? '', 10) : 0;
+      if (!Number.isSafeInteger(offset) || offset < 0)
+        throw new AppError('HTTP_VALIDATION_FAILED', 'The cursor is not one this API returned.', {
+          errors: [{ path: 'query.cursor', message: 'invalid cursor' }],
+        });
+      const filter: PostmortemFilter = {
+        teamId: page.teamId,
+        status: page.status,
+        draftTeams: page.draftTeams,
+        ...(page.overdue !== undefined ? { overdue: { at: at.toISOString(), value: page.overdue } } : {}),
+      };
+      const rows = await repo.search(db, query, filter, offset, page.limit + 1);
+      const items = rows.slice(0, page.limit).map((r) => ({
+        ...summaryView(r, at),
+        rank: Number(r.rank),
+        ...splitHighlights(r.marked ?? ''),
+      }));
+      return {
+        items,
+        next_cursor: rows.length > page.limit ? encodeCursor(String(offset + page.limit)) : null,
+      };
+    },
+
+    githubSettings,
+
+    async setGithubSettings(
+      ctx: AuditContext,
+      input: {
+        api_url: string;
+        token?: string | undefined;
+        default_repo?: string | null | undefined;
+        labels?: string[] | undefined;
+      },
+    ) {
+      await db.transaction().execute(async (tx) => {
+        const before = await repo.getTracker(tx, 'github');
+        const token = input.token ?? before?.token;
+        if (!token)
+          throw new AppError('HTTP_VALIDATION_FAILED', 'A token is needed the first time.', {
+            errors: [{ path: 'body.token', message: 'required: no token is stored yet' }],
+          });
+        const row = {
+          provider: 'github',
+          api_url: input.api_url.replace(/\/+$/, ''),
+          token,
+          default_repo:
+            input.default_repo === undefined ? (before?.default_repo ?? null) : input.default_repo,
+          labels: JSON.stringify(input.labels ?? (before ? (JSON.parse(before.labels) as string[]) : [])),
+          updated_by: ctx.principal.userId ?? ctx.principal.name,
+          updated_at: now().toISOString(),
+        };
+        await repo.putTracker(tx, row);
+        const visible = (r: typeof row | undefined) =>
+          r && {
+            api_url: r.api_url,
+            default_repo: r.default_repo,
+            labels: r.labels,
+            token_changed: r.token !== before?.token,
+          };
+        await audit.record(tx, ctx, {
+          action: 'postmortem.tracker.update',
+          targetType: 'postmortem_tracker',
+          targetId: 'github',
+          before: before
+            ? { api_url: before.api_url, default_repo: before.default_repo, labels: before.labels }
+            : null,
+          after: visible(row),
+        });
+      });
+      return githubSettings();
+    },
+
+    /**
+     * Exports an action item to a GitHub issue, once: an item that has its issue answers with it
+     * (created = false) and calls nothing. Only one request talks to GitHub per item at a time; an
+     * attempt whose outcome is unknown (network error, 5xx) is followed up by looking for its issue
+     * (the body carries a marker) before creating one.
+     */
+    async exportItem(
+      ctx: AuditContext,
+      id: string,
+      input: { repo?: string | undefined },
+    ): Promise<{ item: ActionItem; created: boolean }> {
+      const item = await mustItem(db, id);
+      if (item.tracker_url) return { item: itemView(item, now()), created: false };
+      const settings = await repo.getTracker(db, 'github');
+      const repoName = input.repo ?? settings?.default_repo ?? null;
+      if (!settings || !repoName)
+        throw new AppError(
+          'POSTMORTEMS_TRACKER_NOT_CONFIGURED',
+          settings
+            ? 'No repository: send {"repo": "owner/name"} or set default_repo in the GitHub settings.'
+            : 'GitHub is not configured: PUT /api/v1/postmortems/settings/github with api_url and token.',
+        );
+      const target: GithubTarget = { apiUrl: settings.api_url, token: settings.token, repo: repoName };
+      const claimedAt = now();
+      const claimed = await repo.claimExport(
+        db,
+        id,
+        claimedAt.toISOString(),
+        new Date(claimedAt.getTime() - EXPORT_STALE_MS).toISOString(),
+      );
+      if (!claimed) {
+        const current = await mustItem(db, id);
+        if (current.tracker_url) return { item: itemView(current, now()), created: false };
+        throw new AppError(
+          'POSTMORTEMS_EXPORT_IN_PROGRESS',
+          `Action item ${id} is being exported right now.`,
+        );
+      }
+      const claim = await mustItem(db, id);
+      const pm = await must(db, item.postmortem_id);
+      const owner = item.owner_id ? await catalog.getUser(item.owner_id).catch(() => undefined) : undefined;
+      const marker = exportMarker(item.id);
+      const body = [
+        `Action item from the postmortem **${pm.title}**: ${link(pm.id)}`,
+        '',
+        `- Owner: ${owner?.name ?? (item.owner_handle ? `@${item.owner_handle}` : 'none')}`,
+        `- Due: ${item.due_date ?? 'none'}`,
+        `- Status in engops: ${item.status}`,
+        '',
+        marker,
+      ].join('\n');
+
+      let issue: { number: number; html_url: string } | undefined;
+      let failure: GithubError | undefined;
+      try {
+        // An earlier attempt may have created the issue without us learning of it.
+        // Look from a few minutes before it: GitHub's clock is not ours.
+        if (item.export_started_at) {
+          const since = new Date(Date.parse(item.export_started_at) - 5 * 60_000).toISOString();
+          issue = await findGithubIssue(target, since, marker);
+        }
+        issue ??= await createGithubIssue(target, {
+          title: item.title,
+          body,
+          labels: JSON.parse(settings.labels) as string[],
+        });
+      } catch (error) {
+        failure = error instanceof GithubError ? error : new GithubError(String(error), false);
+      }
+
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          const at = now().toISOString();
+          if (!issue) {
+            const message = failure?.message ?? 'unknown failure';
+            const patch = failure?.definite
+              ? // GitHub refused: nothing was created, the next attempt starts afresh.
+                {
+                  export_state: null,
+                  export_claimed_at: null,
+                  export_started_at: null,
+                  export_error: message,
+                }
+              : { export_state: 'unknown', export_claimed_at: null, export_error: message };
+            await repo.updateItem(tx, id, patch);
+            await audit.record(tx, ctx, {
+              action: 'postmortem.action_item.export_failed',
+              targetType: 'action_item',
+              targetId: id,
+              teamId: item.team_id,
+              after: { repo: repoName, error: message, outcome: failure?.definite ? 'refused' : 'unknown' },
+            });
+            return { failed: message };
+          }
+          const patch = {
+            tracker_url: issue.html_url,
+            tracker_key: `${repoName}#${issue.number}`,
+            export_state: null,
+            export_claimed_at: null,
+            export_started_at: null,
+            export_error: null,
+            updated_at: at,
+          };
+          await repo.updateItem(tx, id, patch);
+          await audit.record(tx, ctx, {
+            action: 'postmortem.action_item.export',
+            targetType: 'action_item',
+            targetId: id,
+            teamId: item.team_id,
+            after: { tracker_url: patch.tracker_url, tracker_key: patch.tracker_key },
+          });
+          return { item: itemView({ ...claim, ...patch }, now()) };
+        })
+        .then((result) => {
+          if ('failed' in result)
+            throw new AppError(
+              'POSTMORTEMS_EXPORT_FAILED',
+              `Exporting to ${repoName} failed: ${result.failed}`,
+            );
+          return { item: result.item, created: true };
+        });
     },
 
     async html(id: string): Promise<string> {
@@ -695,6 +1027,7 @@ export function createPostmortemsService(deps: {
           created_at: at,
           updated_at: at,
           completed_at: null,
+          ...NOT_EXPORTED,
         };
         await repo.insertItem(tx, row);
         await scheduleItemReminders(tx, row);

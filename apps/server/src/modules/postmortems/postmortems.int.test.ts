@@ -500,6 +500,14 @@ for (const engine of ENGINES) {
       expect(page.body).toContain('<h2>Root Cause</h2>');
       expect(page.body).toContain('<br />Duration: 1 h 35 min');
       expect(page.body).not.toMatch(/<script|javascript:|onerror|<iframe|href="data:/i);
+      // The Markdown export is the saved text itself, as a file.
+      const md = await t.call('GET', `/api/v1/postmortems/${pm.id}/markdown`);
+      expect(md.status).toBe(200);
+      expect(String(md.headers['content-type'])).toBe('text/markdown; charset=utf-8');
+      expect(String(md.headers['content-disposition'])).toMatch(
+        /^attachment; filename="postmortem-Checkout-errors-\d+\.md"$/,
+      );
+      expect(md.body).toBe(markdown);
       const preview = await t.call('POST', '/api/v1/postmortems/render', {
         token: await t.tokenFor('viewer'),
         body: { markdown: '## Hi\n<img src=x onerror=alert(1)>[a](javascript:x)' },

@@ -12,6 +12,7 @@ import { SelectField } from '../../ui/field.tsx';
 import { Form } from '../../ui/form.tsx';
 import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
 import { type Column, Table } from '../../ui/table.tsx';
+import { OverdueActionItems } from '../postmortems/overdue-action-items.tsx';
 import { ServiceFormDialog } from './service-form.tsx';
 import { TeamFormDialog } from './team-form.tsx';
 
@@ -182,6 +183,8 @@ export function TeamDetailPage() {
           empty="This team owns no services yet."
         />
       </section>
+
+      <OverdueActionItems teamId={team.id} />
 
       {dialog === 'edit' ? (
         <TeamFormDialog

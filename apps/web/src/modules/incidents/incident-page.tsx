@@ -17,6 +17,7 @@ import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { SelectField, TextAreaField } from '../../ui/field.tsx';
 import { Form } from '../../ui/form.tsx';
 import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
+import { IncidentPostmortemLink } from '../postmortems/incident-postmortem-link.tsx';
 import { IncidentAlerts, safeHref } from './incident-alerts.tsx';
 import { SeverityBadge, StatusBadge, TimeStamp } from './incident-bits.tsx';
 import { ACTION_INFO, formatDuration, type IncidentAction, legalActions } from './incident-format.ts';
@@ -168,6 +169,7 @@ export function IncidentPage() {
       {status ? <StatusMessage>{status}</StatusMessage> : null}
       <ErrorBanner error={actionError} />
       <ErrorBanner error={detail.error} onRetry={detail.reload} />
+      <IncidentPostmortemLink incidentId={incident.id} status={incident.status} />
 
       <dl className="facts incident-facts">
         <div>

@@ -14,6 +14,7 @@ import { PostmortemStyles } from './postmortem-styles.tsx';
 import {
   ACTION_ITEM_STATUS_LABEL,
   type ActionItem,
+  type LintDismissal,
   type LintFinding,
   POSTMORTEM_STATUS_LABEL,
   type Postmortem,
@@ -47,11 +48,20 @@ export function PostmortemPage() {
   const [busy, setBusy] = useState(false);
   const editor = useRef<HTMLTextAreaElement>(null);
 
+  // The server's text replaces the editor's unless the editor holds unsaved changes to the same
+  // version (a reload after dismissing a finding or adding an item must not lose typing).
+  const loaded = useRef<{ markdown: string; version: number } | null>(null);
   useEffect(() => {
-    if (pm.data) {
-      setMarkdown(pm.data.markdown);
-      setVersion(pm.data.version);
-    }
+    if (!pm.data) return;
+    const next = { markdown: pm.data.markdown, version: pm.data.version };
+    setMarkdown((current) => {
+      const last = loaded.current;
+      const unsaved =
+        current !== null && last !== null && current !== last.markdown && last.version === next.version;
+      return unsaved ? current : next.markdown;
+    });
+    loaded.current = next;
+    setVersion(pm.data.version);
   }, [pm.data]);
 
   const incidentId = pm.data?.incident_id;
@@ -67,16 +77,21 @@ export function PostmortemPage() {
   const userName = (userId: string | null) =>
     userId ? (users.data?.find((u) => u.id === userId)?.name ?? userId) : '—';
 
+  /** Lints `text` with this postmortem's stored dismissals applied. */
+  function lint(text: string) {
+    api
+      .post<{ findings: LintFinding[] }>('/api/v1/postmortems/lint', { markdown: text, postmortem_id: id })
+      .then((r) => setFindings(r.findings))
+      .catch(() => undefined);
+  }
+
   useDebounced(markdown, (text) => {
     if (text === null) return;
     api
       .post<{ html: string }>('/api/v1/postmortems/render', { markdown: text })
       .then((r) => setPreview(r.html))
       .catch(() => undefined);
-    api
-      .post<{ findings: LintFinding[] }>('/api/v1/postmortems/lint', { markdown: text })
-      .then((r) => setFindings(r.findings))
-      .catch(() => undefined);
+    lint(text);
   });
 
   if (pm.error && !pm.data) return <ErrorBanner error={pm.error} onRetry={pm.reload} />;
@@ -160,6 +175,34 @@ export function PostmortemPage() {
           ACTION_ITEM_STATUS_LABEL[i.status]
         ),
     },
+    {
+      key: 'issue',
+      header: 'Issue',
+      cell: (i) =>
+        i.tracker_issue ? (
+          <a href={i.tracker_issue.url} target="_blank" rel="noreferrer noopener">
+            {i.tracker_issue.key}
+          </a>
+        ) : (
+          <>
+            {canWrite ? (
+              <Button
+                small
+                onClick={() =>
+                  void act(() => api.post(`/api/v1/action-items/${i.id}/export`), `Exported “${i.title}”`)
+                }
+                disabled={busy}
+                aria-label={`Export “${i.title}” to GitHub`}
+              >
+                Export to GitHub
+              </Button>
+            ) : (
+              '—'
+            )}
+            {i.export_error ? <span className="muted"> Last attempt: {i.export_error}</span> : null}
+          </>
+        ),
+    },
   ];
 
   function addItem(event: FormEvent<HTMLFormElement>) {
@@ -175,6 +218,17 @@ export function PostmortemPage() {
       form.reset();
     }, 'Action item added');
   }
+
+  const dismiss = (f: LintFinding) =>
+    act(async () => {
+      await api.post(`/api/v1/postmortems/${id}/lint-dismissals`, { rule: f.rule, text: f.text });
+      lint(markdown ?? '');
+    }, `Dismissed “${f.text}”`);
+  const undismiss = (d: LintDismissal) =>
+    act(async () => {
+      await api.delete(`/api/v1/postmortems/${id}/lint-dismissals/${d.id}`);
+      lint(markdown ?? '');
+    }, `“${d.text}” is checked again`);
 
   const problem = error ? problemOf(error) : null;
   return (
@@ -195,14 +249,19 @@ export function PostmortemPage() {
           </>
         }
         actions={
-          <a
-            className="button button-secondary"
-            href={`/api/v1/postmortems/${id}/html`}
-            target="_blank"
-            rel="noreferrer"
-          >
-            Export HTML
-          </a>
+          <span className="postmortem-actions">
+            <a className="button button-secondary" href={`/api/v1/postmortems/${id}/markdown`} download>
+              Export Markdown
+            </a>
+            <a
+              className="button button-secondary"
+              href={`/api/v1/postmortems/${id}/html`}
+              target="_blank"
+              rel="noreferrer"
+            >
+              Export HTML
+            </a>
+          </span>
         }
       />
       {problem?.code === 'POSTMORTEMS_VERSION_CONFLICT' ? (
@@ -288,11 +347,46 @@ export function PostmortemPage() {
                   <strong>
                     Line {f.line}:{f.column}
                   </strong>{' '}
-                  “{f.text}” — {f.message} <span className="muted">{f.suggestion}</span>
+                  “{f.text}” — {f.message} <span className="muted">{f.suggestion}</span>{' '}
+                  {canWrite ? (
+                    <Button
+                      small
+                      variant="quiet"
+                      onClick={() => void dismiss(f)}
+                      disabled={busy}
+                      aria-label={`Dismiss “${f.text}” as a false positive`}
+                    >
+                      Dismiss
+                    </Button>
+                  ) : null}
                 </li>
               ))}
             </ul>
           )}
+          {postmortem.lint_dismissals.length > 0 ? (
+            <>
+              <h3>Dismissed as false positives</h3>
+              <ul className="lint-findings" aria-label="Dismissed findings">
+                {postmortem.lint_dismissals.map((d) => (
+                  <li key={d.id}>
+                    “{d.text}” <span className="muted">({d.rule})</span>
+                    {d.reason ? <span className="muted"> — {d.reason}</span> : null}{' '}
+                    {canWrite ? (
+                      <Button
+                        small
+                        variant="quiet"
+                        onClick={() => void undismiss(d)}
+                        disabled={busy}
+                        aria-label={`Check “${d.text}” again`}
+                      >
+                        Undo
+                      </Button>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
         </aside>
       </div>
 

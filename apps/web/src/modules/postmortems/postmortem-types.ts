@@ -1,15 +1,21 @@
 import type {
   ActionItem,
+  githubTrackerViewSchema,
+  LintDismissal,
   LintFinding,
   missingPostmortemsSchema,
   Postmortem,
+  PostmortemSearchHit,
   PostmortemSummary,
+  postmortemLintSchema,
   postmortemStatsSchema,
 } from '@engops/contracts';
 import type { z } from 'zod';
 
 /** Response shapes of the postmortems API, inferred from the shared contracts (types only). */
-export type { ActionItem, LintFinding, Postmortem, PostmortemSummary };
+export type { ActionItem, LintDismissal, LintFinding, Postmortem, PostmortemSearchHit, PostmortemSummary };
+export type PostmortemLint = z.infer<typeof postmortemLintSchema>;
+export type GithubSettings = z.infer<typeof githubTrackerViewSchema>;
 export type MissingPostmortems = z.infer<typeof missingPostmortemsSchema>;
 export type PostmortemStats = z.infer<typeof postmortemStatsSchema>;
 

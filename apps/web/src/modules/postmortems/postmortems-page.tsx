@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
@@ -7,19 +7,62 @@ import type { Team } from '../../app/types.ts';
 import { usePagedList, useResource } from '../../app/use-resource.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
-import { SelectField } from '../../ui/field.tsx';
+import { Field, SelectField } from '../../ui/field.tsx';
 import { PageHeader } from '../../ui/page-header.tsx';
 import { type Column, LoadMore, Table } from '../../ui/table.tsx';
+import { OverdueActionItems } from './overdue-action-items.tsx';
 import { PostmortemStyles } from './postmortem-styles.tsx';
 import {
   type MissingPostmortems,
   POSTMORTEM_STATUS_LABEL,
   type Postmortem,
+  type PostmortemSearchHit,
   type PostmortemStats,
   type PostmortemSummary,
 } from './postmortem-types.ts';
 
+/** The snippet with its matched words in <mark> (plain text: React escapes it). */
+function Snippet({ hit }: { hit: PostmortemSearchHit }) {
+  const parts: ReactNode[] = [];
+  let at = 0;
+  for (const [start, end] of hit.highlights) {
+    if (start < at) continue;
+    parts.push(hit.snippet.slice(at, start));
+    parts.push(<mark key={start}>{hit.snippet.slice(start, end)}</mark>);
+    at = end;
+  }
+  parts.push(hit.snippet.slice(at));
+  return <span className="search-snippet">{parts}</span>;
+}
+
 type Missing = MissingPostmortems['items'][number];
+
+/** Full-text search results, best match first, with the filters of the list. */
+function SearchResults({
+  q,
+  filters,
+  columns,
+}: {
+  q: string;
+  filters: Record<string, string | undefined>;
+  columns: Column<PostmortemSearchHit>[];
+}) {
+  const hits = usePagedList<PostmortemSearchHit>('/api/v1/postmortems/search', { ...filters, q }, 20);
+  return (
+    <>
+      <ErrorBanner error={hits.error} onRetry={hits.reload} />
+      <Table
+        caption="Search results"
+        columns={columns}
+        rows={hits.items}
+        rowKey={(p) => p.id}
+        loading={hits.loading}
+        empty={`No postmortem matches “${q}”.`}
+      />
+      <LoadMore hasMore={hits.hasMore} loading={hits.loadingMore} onLoadMore={hits.loadMore} />
+    </>
+  );
+}
 
 /** Postmortems with due dates and status; overdue ones and incidents still needing one. */
 export function PostmortemsPage() {
@@ -29,14 +72,17 @@ export function PostmortemsPage() {
   const status = params.get('status') ?? '';
   const overdue = params.get('overdue') ?? '';
   const teamId = params.get('team') ?? '';
+  const q = params.get('q') ?? '';
   const [creating, setCreating] = useState<string | null>(null);
   const [createError, setCreateError] = useState<unknown>(null);
 
-  const list = usePagedList<PostmortemSummary>('/api/v1/postmortems', {
+  const filters = {
     status: status || undefined,
     overdue: overdue || undefined,
     team_id: teamId || undefined,
-  });
+  };
+  const list = usePagedList<PostmortemSummary>('/api/v1/postmortems', filters);
+
   const teams = useResource('teams', () => fetchAll<Team>('/api/v1/teams'));
   const teamName = (id: string) => teams.data?.find((t) => t.id === id)?.name ?? id;
   const stats = useResource(`pm-stats:${teamId}`, () =>
@@ -120,6 +166,26 @@ export function PostmortemsPage() {
     },
   ];
 
+  function search(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setFilter('q', String(new FormData(event.currentTarget).get('q') ?? '').trim());
+  }
+
+  const hitColumns: Column<PostmortemSearchHit>[] = [
+    {
+      key: 'title',
+      header: 'Postmortem',
+      cell: (p) => (
+        <>
+          <Link to={`/postmortems/${p.id}`}>{p.title}</Link>
+          <br />
+          <Snippet hit={p} />
+        </>
+      ),
+    },
+    ...columns.slice(1),
+  ];
+
   const latest = stats.data?.by_team_month.at(-1);
   return (
     <>
@@ -136,6 +202,19 @@ export function PostmortemsPage() {
             : 'Written within 48 hours, blameless, action items tracked to completion.'
         }
       />
+      <search>
+        <form className="inline-form" aria-label="Search postmortems" onSubmit={search}>
+          <Field
+            label="Search"
+            name="q"
+            type="search"
+            defaultValue={q}
+            key={q}
+            placeholder='words, "a phrase", or, -word'
+          />
+          <Button type="submit">Search</Button>
+        </form>
+      </search>
       <div className="inline-form">
         <SelectField
           label="Status"
@@ -171,16 +250,24 @@ export function PostmortemsPage() {
           ]}
         />
       </div>
-      <ErrorBanner error={list.error} onRetry={list.reload} />
-      <Table
-        caption="Postmortems"
-        columns={columns}
-        rows={list.items}
-        rowKey={(p) => p.id}
-        loading={list.loading}
-        empty="No postmortems match."
-      />
-      <LoadMore hasMore={list.hasMore} loading={list.loadingMore} onLoadMore={list.loadMore} />
+      {q ? (
+        <SearchResults q={q} filters={filters} columns={hitColumns} />
+      ) : (
+        <>
+          <ErrorBanner error={list.error} onRetry={list.reload} />
+          <Table
+            caption="Postmortems"
+            columns={columns}
+            rows={list.items}
+            rowKey={(p) => p.id}
+            loading={list.loading}
+            empty="No postmortems match."
+          />
+          <LoadMore hasMore={list.hasMore} loading={list.loadingMore} onLoadMore={list.loadMore} />
+        </>
+      )}
+
+      {auth.session?.user ? <OverdueActionItems ownerId="me" /> : null}
 
       <h2>Incidents needing a postmortem</h2>
       <ErrorBanner error={missing.error ?? createError} onRetry={missing.reload} />
