@@ -215,3 +215,73 @@ export const githubIntegrationViewSchema = z.object({
   source: z.enum(['settings', 'environment', 'none']),
   updated_at: z.string().nullable(),
 });
+
+// ---- git import (`engops import git`)
+
+export const gitImportStateQuerySchema = z.strictObject({ service_id: idSchema });
+
+export const gitImportStateSchema = z.object({
+  service_id: z.string(),
+  /** Commits the last import reached: the next one reads only what they do not contain. */
+  tips: z.array(z.string()),
+  /** Tags already recorded as deployments. */
+  tags: z.array(z.string()),
+  commits: z.number().int(),
+  updated_at: z.string().nullable(),
+});
+export type GitImportState = z.infer<typeof gitImportStateSchema>;
+
+export const GIT_IMPORT_MAX_COMMITS = 5000;
+export const GIT_IMPORT_MAX_LINKS = 200_000;
+
+export const gitImportBatchSchema = z.strictObject({
+  service_id: idSchema,
+  commits: z.array(deploymentCommitSchema).max(GIT_IMPORT_MAX_COMMITS).default([]),
+  /** Tags as deployments: each ships the commits it holds that no earlier tag held. */
+  deployments: z
+    .array(
+      z.strictObject({
+        tag: z.string().trim().min(1).max(250),
+        commit_sha: shaSchema,
+        finished_at: isoInstantSchema,
+        environment: z.string().trim().min(1).max(100).optional(),
+        shas: z.array(shaSchema).max(GIT_IMPORT_MAX_LINKS),
+      }),
+    )
+    .max(100)
+    .default([]),
+  /** Sent with the last batch: the commits this import reached. */
+  tips: z.array(shaSchema).max(10_000).optional(),
+});
+export type GitImportBatch = z.output<typeof gitImportBatchSchema>;
+
+export const gitImportResultSchema = z.object({
+  commits_received: z.number().int(),
+  commits_created: z.number().int(),
+  deployments_created: z.number().int(),
+  deployments_existing: z.number().int(),
+});
+export type GitImportResult = z.infer<typeof gitImportResultSchema>;
+
+// ---- explicit repository -> service mappings
+
+export const createRepositoryMappingSchema = z.strictObject({
+  repository_url: z.string().trim().min(3).max(500),
+  service_id: idSchema,
+  /**
+   * GitHub workflows (names or .github/workflows/ paths) whose completed runs on the default branch
+   * are production deployments; without it, workflows with "deploy" in their name or path.
+   */
+  deploy_workflows: z.array(z.string().trim().min(1).max(200)).max(50).optional(),
+});
+
+export const repositoryMappingSchema = z.object({
+  repository_key: z.string(),
+  repository_url: z.string(),
+  service_id: z.string(),
+  deploy_workflows: z.array(z.string()).nullable(),
+  created_at: z.string(),
+});
+export type RepositoryMapping = z.infer<typeof repositoryMappingSchema>;
+
+export const repositoryKeyParamsSchema = z.strictObject({ key: z.string().min(3).max(500) });

@@ -127,6 +127,7 @@ export async function seedDoraDemo(container: Container, services: Service[]): P
     }
   }
   if (created > 0) await linkDemoIncident(container, services);
+  await mapDemoRepository(container, services);
   return created;
 }
 
@@ -147,4 +148,25 @@ async function linkDemoIncident(container: Container, services: Service[]): Prom
   await container.incidents.service.update({ principal: systemPrincipal }, first.id, {
     caused_by_deployment_id: cause.id,
   });
+}
+
+/**
+ * An explicit repository mapping, as an admin would add one for a monorepo: the gateway's
+ * deliveries come from "acme/platform", whose "release.yml" workflow runs are its deployments.
+ */
+async function mapDemoRepository(container: Container, services: Service[]): Promise<void> {
+  const gateway = services.find((s) => s.name === 'api-gateway');
+  if (!gateway) return;
+  const dora = container.dora.service;
+  const existing = await dora.listRepositories(systemPrincipal, () => {}, gateway.id);
+  if (existing.items.length) return;
+  await dora.mapRepository(
+    { principal: systemPrincipal },
+    {
+      repository_url: 'https://github.com/acme/platform',
+      service_id: gateway.id,
+      deploy_workflows: ['release.yml'],
+    },
+    gateway,
+  );
 }

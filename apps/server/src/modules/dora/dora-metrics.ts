@@ -97,7 +97,7 @@ export interface DoraFigures {
 const DAY_MS = 86_400_000;
 
 const ms = (iso: string) => Date.parse(iso);
-const inWindow = (iso: string, w: Window) => {
+export const inWindow = (iso: string, w: Window) => {
   const t = ms(iso);
   return t >= ms(w.from) && t < ms(w.to);
 };

@@ -1,5 +1,6 @@
 import {
   createDeploymentSchema,
+  createRepositoryMappingSchema,
   deploymentSchema,
   doraEvidenceQuerySchema,
   doraEvidenceSchema,
@@ -9,9 +10,15 @@ import {
   doraTrendSchema,
   githubIntegrationSchema,
   githubIntegrationViewSchema,
+  gitImportBatchSchema,
+  gitImportResultSchema,
+  gitImportStateQuerySchema,
+  gitImportStateSchema,
   idParamsSchema,
   listDeploymentsQuerySchema,
   pageSchema,
+  repositoryKeyParamsSchema,
+  repositoryMappingSchema,
   suspectedDeploymentSchema,
 } from '@engops/contracts';
 import { z } from 'zod';
@@ -104,6 +111,81 @@ export function doraRoutes(dora: DoraService): RouteSpec[] {
       response: suspectedDeploymentSchema,
       errors: [404],
       handler: ({ params, authorize }) => dora.suspectedDeployment(params.id, authorize),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/imports/git',
+      summary: 'Where the last git import of a service stopped (for `engops import git`)',
+      tags,
+      auth: 'deployments.write',
+      query: gitImportStateQuerySchema,
+      response: gitImportStateSchema,
+      errors: [404],
+      handler: async ({ query, authorize }) => {
+        const service = await dora.findService(query.service_id);
+        authorize('deployments.write', service.team_id);
+        return dora.gitImportState(service.id);
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/imports/git',
+      summary: 'Import a batch of git history: commits, tags as deployments, the tips reached',
+      tags,
+      auth: 'deployments.write',
+      body: gitImportBatchSchema,
+      response: gitImportResultSchema,
+      errors: [400, 404, 409],
+      handler: async ({ body, audit, authorize }) => {
+        const service = await dora.findService(body.service_id);
+        authorize('deployments.write', service.team_id);
+        return dora.importGit(audit, body, service);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/repositories',
+      summary: 'Explicit repository -> service mappings (used before repository_url matching)',
+      tags,
+      auth: 'dora.read',
+      query: z.strictObject({ service_id: z.string().min(1).max(200).optional() }),
+      response: z.object({ items: z.array(repositoryMappingSchema) }),
+      errors: [404],
+      handler: ({ query, principal, authorize }) =>
+        dora.listRepositories(principal, authorize, query.service_id),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/repositories',
+      summary: 'Map a repository to a service (webhooks and imports use it before repository_url)',
+      tags,
+      auth: 'services.write',
+      body: createRepositoryMappingSchema,
+      status: 201,
+      response: repositoryMappingSchema,
+      errors: [400, 404, 409],
+      handler: async ({ body, audit, authorize }) => {
+        const service = await dora.findService(body.service_id);
+        authorize('services.write', service.team_id);
+        return dora.mapRepository(audit, body, service);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/repositories/:key',
+      summary: 'Remove a repository mapping (key: host/owner/name, URL-encoded, or the URL)',
+      tags,
+      auth: 'services.write',
+      params: repositoryKeyParamsSchema,
+      status: 204,
+      response: null,
+      errors: [404],
+      handler: async ({ params, audit, authorize }) => {
+        const mapping = await dora.getRepositoryMapping(params.key);
+        const service = await dora.findService(mapping.service_id);
+        authorize('services.write', service.team_id);
+        await dora.unmapRepository(audit, mapping.repository_key, service.team_id);
+      },
     }),
     ...(['github', 'gitlab'] as const).flatMap((provider) => [
       defineRoute({

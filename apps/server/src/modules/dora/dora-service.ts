@@ -4,6 +4,10 @@ import type {
   DoraEvidence,
   DoraMetric,
   DoraReport,
+  GitImportBatch,
+  GitImportResult,
+  GitImportState,
+  RepositoryMapping,
   Service,
   SuspectedDeployment,
 } from '@engops/contracts';
@@ -17,7 +21,15 @@ import { type Page, type PageQuery, pageById } from '../../platform/pagination.t
 import type { CatalogService } from '../catalog/index.ts';
 import type { IncidentsService } from '../incidents/index.ts';
 import type { PolicyService } from '../policy/index.ts';
-import { computeDora, type DoraFigures, type IncidentRecord, type Window } from './dora-metrics.ts';
+import {
+  type DoraFigures,
+  type IncidentRecord,
+  inWindow,
+  median,
+  restoreSeconds,
+  type Window,
+  windowDays,
+} from './dora-metrics.ts';
 import {
   changeFailureRateTier,
   deploymentFrequencyTier,
@@ -33,6 +45,7 @@ import {
   repositoryKey,
   repositoryKeys,
   verifyGithubSignature,
+  workflowRunOutcome,
 } from './github-webhooks.ts';
 import {
   gitlabDeploymentOutcome,
@@ -40,7 +53,7 @@ import {
   gitlabRepositoryKeys,
   verifyGitlabToken,
 } from './gitlab-webhooks.ts';
-import type { DeploymentRow, DoraRepository } from './kysely-dora-repository.ts';
+import type { DeploymentRow, DoraRepository, MetricFilter } from './kysely-dora-repository.ts';
 
 const DAY_MS = 86_400_000;
 const EVIDENCE_LIMIT = 1000;
@@ -187,29 +200,86 @@ export function createDoraService(deps: {
     return out;
   }
 
-  async function load(serviceIds: string[] | null, window: Window) {
-    const { dora } = await policy.current();
-    const filter = { serviceIds, environment: dora.production_environment, ...window };
-    const [deployments, changes, incidentRows] = await Promise.all([
-      repo.windowDeployments(db, filter),
-      repo.windowChanges(db, filter),
-      incidentsSince(serviceIds, window.from),
+  async function thresholds() {
+    return (await policy.current()).dora;
+  }
+
+  /** The lead time at 1-based rank `rank` among the window's changes, from the histogram. */
+  function rankReader(f: MetricFilter, histogram: Array<{ bucket: number; n: number }>) {
+    const cache = new Map<number, number[]>();
+    return async (rank: number): Promise<number> => {
+      let before = 0;
+      for (const { bucket, n } of histogram) {
+        if (before + n >= rank) {
+          let values = cache.get(bucket);
+          if (!values) {
+            values = await repo.leadValues(db, f, bucket);
+            cache.set(bucket, values);
+          }
+          const value = values[rank - before - 1];
+          if (value === undefined) throw new Error(`lead bucket ${bucket} changed while being read`);
+          return value;
+        }
+        before += n;
+      }
+      throw new Error(`no lead time at rank ${rank}`);
+    };
+  }
+
+  /**
+   * The figures of one window, aggregated in SQL: counts from the deployments' covering index,
+   * the lead-time median and p90 from the per-bucket counts of dora_changes plus the few rows of
+   * the buckets holding those ranks. Same definitions and arithmetic as computeDora (dora-metrics.ts).
+   */
+  async function figuresOf(
+    serviceIds: string[] | null,
+    window: Window,
+    incidentRows: IncidentRecord[],
+    caused: string[],
+    environment: string,
+  ): Promise<Omit<DoraFigures, 'evidence'>> {
+    const f: MetricFilter = { serviceIds, environment, ...window };
+    const days = windowDays(window);
+    const [counts, causedOnly, histogram] = await Promise.all([
+      repo.deploymentCounts(db, f),
+      caused.length ? repo.countOtherwiseSound(db, f, caused) : Promise.resolve(0),
+      repo.leadHistogram(db, f),
     ]);
+    const n = histogram.reduce((sum, h) => sum + h.n, 0);
+    let medianSeconds: number | null = null;
+    let p90Seconds: number | null = null;
+    if (n > 0) {
+      const at = rankReader(f, histogram);
+      const mid = Math.floor(n / 2);
+      medianSeconds = n % 2 === 1 ? await at(mid + 1) : ((await at(mid)) + (await at(mid + 1))) / 2;
+      p90Seconds = await at(Math.max(1, Math.ceil((90 / 100) * n)));
+    }
+    const restores = incidentRows
+      .filter((i) => inWindow(i.triggered_at, window))
+      .map(restoreSeconds)
+      .filter((s): s is number => s !== null);
+    const failed = counts.failed + causedOnly;
+    const total = counts.total;
     return {
-      thresholds: dora,
-      deployments: deployments.map((d) => ({
-        ...d,
-        status: d.status as 'success' | 'failure',
-        kind: d.kind as 'normal' | 'rollback' | 'hotfix',
-      })),
-      changes,
-      incidents: incidentRows,
+      window: { from: window.from, to: window.to, days },
+      deployment_frequency: {
+        per_day: days > 0 ? counts.successful / days : 0,
+        deployments: counts.successful,
+      },
+      lead_time: { median_seconds: medianSeconds, p90_seconds: p90Seconds, changes: n },
+      change_failure_rate: { value: total > 0 ? failed / total : null, failed, deployments: total },
+      time_to_restore: { median_seconds: median(restores), incidents: restores.length },
+      rework_rate: {
+        value: total > 0 ? counts.reworked / total : null,
+        reworked: counts.reworked,
+        deployments: total,
+      },
     };
   }
 
   function report(
-    figures: DoraFigures,
-    thresholds: Awaited<ReturnType<typeof load>>['thresholds'],
+    figures: Omit<DoraFigures, 'evidence'>,
+    thresholds: Awaited<ReturnType<typeof policy.current>>['dora'],
   ): DoraReport {
     const df = deploymentFrequencyTier(
       figures.deployment_frequency.per_day,
@@ -255,7 +325,7 @@ export function createDoraService(deps: {
   }
 
   /** Links the commits a webhook deployment shipped: known commits after the previous one's, up to its own. */
-  async function linkInferredCommits(tx: Db, row: DeploymentRow): Promise<number> {
+  async function linkInferredCommits(tx: Db, row: DeploymentRow): Promise<string[]> {
     const head = await repo.getCommit(tx, row.service_id, row.commit_sha);
     const shas = new Set<string>([row.commit_sha]);
     if (head) {
@@ -271,7 +341,30 @@ export function createDoraService(deps: {
       for (const c of between) shas.add(c.sha);
     }
     await repo.linkCommits(tx, row.id, row.service_id, [...shas]);
-    return shas.size;
+    return [...shas];
+  }
+
+  /** More commits shipped by a deployment already recorded (a large tag sent in parts). */
+  async function appendLinks(
+    tx: Db,
+    ctx: AuditContext,
+    row: DeploymentRow,
+    shas: string[],
+    service: Service,
+  ) {
+    {
+      await repo.linkCommits(tx, row.id, row.service_id, shas);
+      if (row.status === 'success') await repo.recordChanges(tx, row, shas);
+      const count = await repo.countLinks(tx, row.id);
+      await tx.updateTable('deployments').set({ commit_count: count }).where('id', '=', row.id).execute();
+      await audit.record(tx, ctx, {
+        action: 'deployment.link',
+        targetType: 'deployment',
+        targetId: row.id,
+        teamId: service.team_id,
+        after: { commits_sent: shas.length, commit_count: count },
+      });
+    }
   }
 
   const sameDeployment = (row: DeploymentRow, input: CreateDeployment, serviceId: string) =>
@@ -285,11 +378,21 @@ export function createDoraService(deps: {
   async function recordDeployment(
     ctx: AuditContext,
     input: CreateDeployment,
-    options: { source: string; service: Service; inferCommits?: boolean },
+    options: {
+      source: string;
+      service: Service;
+      inferCommits?: boolean;
+      link?: string[];
+      /** Record it inside this transaction (a git import's batch) instead of one of its own. */
+      tx?: Db;
+    },
   ): Promise<Deployment> {
     const { source, service } = options;
+    const q = options.tx ?? db;
+    const inTransaction = <T>(fn: (tx: Db) => Promise<T>): Promise<T> =>
+      options.tx ? fn(options.tx) : db.transaction().execute(fn);
     if (input.external_id) {
-      const existing = await repo.findByExternalId(db, source, input.external_id);
+      const existing = await repo.findByExternalId(q, source, input.external_id);
       if (existing) {
         if (!sameDeployment(existing, input, service.id))
           throw new AppError(
@@ -300,7 +403,7 @@ export function createDoraService(deps: {
       }
     }
     if (input.rollback_of) {
-      const target = await repo.getDeployment(db, input.rollback_of);
+      const target = await repo.getDeployment(q, input.rollback_of);
       if (!target || target.service_id !== service.id)
         throw new AppError(
           'DORA_DEPLOYMENT_NOT_FOUND',
@@ -310,7 +413,7 @@ export function createDoraService(deps: {
     const at = clock.now().toISOString();
     const commits = input.commits ?? [];
     try {
-      return await db.transaction().execute(async (tx) => {
+      return await inTransaction(async (tx) => {
         const row: DeploymentRow = {
           id: newId('dep'),
           service_id: service.id,
@@ -326,6 +429,7 @@ export function createDoraService(deps: {
           external_id: input.external_id ?? null,
           commit_count: 0,
           created_at: at,
+          rolled_back: 0,
         };
         await repo.insertDeployment(tx, row);
         await repo.upsertCommits(
@@ -339,13 +443,20 @@ export function createDoraService(deps: {
             created_at: at,
           })),
         );
-        let count: number;
-        if (commits.length === 0 && options.inferCommits) count = await linkInferredCommits(tx, row);
+        await repo.fillCommitTimes(
+          tx,
+          service.id,
+          commits.map((c) => c.sha),
+        );
+        let shipped: string[];
+        if (commits.length === 0 && options.inferCommits) shipped = await linkInferredCommits(tx, row);
         else {
-          const shas = [input.commit_sha, ...commits.map((c) => c.sha)];
-          await repo.linkCommits(tx, row.id, service.id, shas);
-          count = new Set(shas).size;
+          shipped = [...new Set([input.commit_sha, ...commits.map((c) => c.sha), ...(options.link ?? [])])];
+          await repo.linkCommits(tx, row.id, service.id, shipped);
         }
+        const count = shipped.length;
+        if (row.status === 'success') await repo.recordChanges(tx, row, shipped);
+        if (row.rollback_of) await repo.markRolledBack(tx, row.rollback_of);
         await tx.updateTable('deployments').set({ commit_count: count }).where('id', '=', row.id).execute();
         const view = deploymentView({ ...row, commit_count: count });
         await audit.record(tx, ctx, {
@@ -359,12 +470,28 @@ export function createDoraService(deps: {
       });
     } catch (error) {
       // Two deliveries of the same external id raced: the loser answers with the winner's row.
-      if (input.external_id && isUniqueViolation(error)) {
+      if (input.external_id && !options.tx && isUniqueViolation(error)) {
         const existing = await repo.findByExternalId(db, source, input.external_id);
         if (existing && sameDeployment(existing, input, service.id)) return deploymentView(existing);
       }
       throw error;
     }
+  }
+
+  function mappingView(row: {
+    repository_key: string;
+    repository_url: string;
+    service_id: string;
+    deploy_workflows: string | null;
+    created_at: string;
+  }): RepositoryMapping {
+    return {
+      repository_key: row.repository_key,
+      repository_url: row.repository_url,
+      service_id: row.service_id,
+      deploy_workflows: row.deploy_workflows ? (JSON.parse(row.deploy_workflows) as string[]) : null,
+      created_at: row.created_at,
+    };
   }
 
   type Provider = 'github' | 'gitlab';
@@ -383,6 +510,27 @@ export function createDoraService(deps: {
     const fromEnv = envSecret[provider];
     if (fromEnv) return { secret: fromEnv, source: 'environment', updated_at: null };
     return { secret: null, source: 'none', updated_at: null };
+  }
+
+  async function repositoryOwner(
+    repositoryKeys: string[],
+  ): Promise<{ service: Service; mapping: RepositoryMapping | null } | undefined> {
+    const keys = new Set(repositoryKeys);
+    if (!keys.size) return undefined;
+    for (const key of keys) {
+      const mapped = await repo.getRepositoryMapping(db, key);
+      if (mapped)
+        return { service: await catalog.getService(mapped.service_id), mapping: mappingView(mapped) };
+    }
+    const service = (await allServices()).find((s) => {
+      const k = repositoryKey(s.repository_url);
+      return k !== null && keys.has(k);
+    });
+    return service ? { service, mapping: null } : undefined;
+  }
+
+  async function serviceForRepository(repositoryKeys: string[]): Promise<Service | undefined> {
+    return (await repositoryOwner(repositoryKeys))?.service;
   }
 
   type WebhookResult = { status: 'processed' | 'duplicate' | 'ignored'; detail: string };
@@ -413,6 +561,8 @@ export function createDoraService(deps: {
     keys: string[];
     commits?: PushedCommit[];
     deployment?: GithubDeploymentOutcome | null;
+    /** A workflow_run payload: a deployment when its workflow is a deploy workflow of the repository. */
+    workflowRun?: unknown;
   }): Promise<WebhookResult> {
     const { provider, deliveryId, event } = input;
     const receivedAt = clock.now().toISOString();
@@ -429,16 +579,20 @@ export function createDoraService(deps: {
           })
         : Promise.resolve(true);
 
-    const keys = new Set(input.keys);
-    const service = keys.size
-      ? (await allServices()).find((s) => {
-          const k = repositoryKey(s.repository_url);
-          return k !== null && keys.has(k);
-        })
-      : undefined;
-    if (!service) {
+    const owner = await repositoryOwner(input.keys);
+    if (!owner) {
       await remember(db, 'no-service');
       return { status: 'ignored', detail: 'no service has this repository_url' };
+    }
+    const { service } = owner;
+    if (input.workflowRun !== undefined) {
+      const run = workflowRunOutcome(input.workflowRun, owner.mapping?.deploy_workflows ?? null);
+      if ('ignored' in run) {
+        await remember(db, 'not-a-deployment');
+        return { status: 'ignored', detail: run.ignored };
+      }
+      const { dora } = await policy.current();
+      input = { ...input, deployment: { ...run.deployment, environment: dora.production_environment } };
     }
     if (input.commits) {
       const commits = input.commits;
@@ -453,6 +607,11 @@ export function createDoraService(deps: {
             message: c.message,
             created_at: receivedAt,
           })),
+        );
+        await repo.fillCommitTimes(
+          tx,
+          service.id,
+          commits.map((c) => c.sha),
         );
         await remember(tx, `commits:${commits.length}`);
       });
@@ -524,6 +683,180 @@ export function createDoraService(deps: {
       return recordDeployment(ctx, input, { source: 'api', service });
     },
 
+    /** Where the last git import of a service stopped (tips reached, tags recorded). */
+    async gitImportState(serviceId: string): Promise<GitImportState> {
+      const row = await repo.getGitImport(db, serviceId);
+      const state = row ? (JSON.parse(row.tips) as { heads?: string[]; tags?: string[] }) : {};
+      return {
+        service_id: serviceId,
+        tips: state.heads ?? [],
+        tags: state.tags ?? [],
+        commits: row?.commits ?? 0,
+        updated_at: row?.updated_at ?? null,
+      };
+    },
+
+    /**
+     * One batch of `engops import git`: commits (new ones inserted, known ones left as they are),
+     * tags as successful deployments (idempotent on the tag name), and with the last batch the
+     * commits the import reached. Audited once per batch; each new deployment is audited too.
+     */
+    async importGit(ctx: AuditContext, input: GitImportBatch, service: Service): Promise<GitImportResult> {
+      const at = clock.now().toISOString();
+      const { dora } = await policy.current();
+      // One transaction per batch: its commits, its tag deployments, the import state, the audit.
+      return db.transaction().execute(async (tx) => {
+        const n = await repo.upsertCommits(
+          tx,
+          input.commits.map((c) => ({
+            service_id: service.id,
+            sha: c.sha,
+            committed_at: iso(c.committed_at),
+            authored_at: c.authored_at ? iso(c.authored_at) : null,
+            message: c.message ?? null,
+            created_at: at,
+          })),
+        );
+        await repo.fillCommitTimes(
+          tx,
+          service.id,
+          input.commits.map((c) => c.sha),
+        );
+        const previous = await repo.getGitImport(tx, service.id);
+        const state = previous
+          ? (JSON.parse(previous.tips) as { heads?: string[]; tags?: string[] })
+          : { heads: [], tags: [] };
+        await repo.putGitImport(tx, {
+          service_id: service.id,
+          tips: JSON.stringify({
+            heads: input.tips ?? state.heads ?? [],
+            tags: [...new Set([...(state.tags ?? []), ...input.deployments.map((d) => d.tag)])],
+          }),
+          commits: (previous?.commits ?? 0) + n,
+          updated_at: at,
+        });
+        await audit.record(tx, ctx, {
+          action: 'dora.import.git',
+          targetType: 'service',
+          targetId: service.id,
+          teamId: service.team_id,
+          after: {
+            commits_received: input.commits.length,
+            commits_created: n,
+            tags: input.deployments.map((d) => d.tag),
+            ...(input.tips ? { tips: input.tips } : {}),
+          },
+        });
+        let deploymentsCreated = 0;
+        let deploymentsExisting = 0;
+        for (const d of input.deployments) {
+          const externalId = `tag:${d.tag}`;
+          const existing = await repo.findByExternalId(tx, 'git', externalId);
+          if (existing) {
+            // A tag whose commits did not fit one request: the rest of them, linked idempotently.
+            if (existing.service_id === service.id && d.shas.length)
+              await appendLinks(tx, ctx, existing, d.shas, service);
+            deploymentsExisting++;
+            continue;
+          }
+          await recordDeployment(
+            ctx,
+            {
+              service_id: service.id,
+              environment: d.environment ?? dora.production_environment,
+              version: d.tag,
+              commit_sha: d.commit_sha,
+              status: 'success',
+              kind: 'normal',
+              finished_at: d.finished_at,
+              external_id: externalId,
+            },
+            { source: 'git', service, link: d.shas, tx },
+          );
+          deploymentsCreated++;
+        }
+        return {
+          commits_received: input.commits.length,
+          commits_created: n,
+          deployments_created: deploymentsCreated,
+          deployments_existing: deploymentsExisting,
+        };
+      });
+    },
+
+    // ---- explicit repository -> service mappings
+
+    async listRepositories(principal: Principal, authorize: Authorize, serviceId?: string) {
+      const serviceIds = await resolveScope({ service_id: serviceId }, principal, authorize);
+      return { items: (await repo.listRepositoryMappings(db, serviceIds)).map(mappingView) };
+    },
+
+    async mapRepository(
+      ctx: AuditContext,
+      input: { repository_url: string; service_id: string; deploy_workflows?: string[] | undefined },
+      service: Service,
+    ) {
+      const key = repositoryKey(input.repository_url);
+      if (!key)
+        throw new AppError(
+          'HTTP_VALIDATION_FAILED',
+          'The repository URL does not name host/owner/repository.',
+          {
+            errors: [{ path: 'body.repository_url', message: 'must name a host, an owner and a repository' }],
+          },
+        );
+      const row = {
+        repository_key: key,
+        repository_url: input.repository_url,
+        service_id: service.id,
+        deploy_workflows: input.deploy_workflows ? JSON.stringify(input.deploy_workflows) : null,
+        created_at: clock.now().toISOString(),
+      };
+      try {
+        await db.transaction().execute(async (tx) => {
+          await repo.insertRepositoryMapping(tx, row);
+          await audit.record(tx, ctx, {
+            action: 'dora.repository.map',
+            targetType: 'repository',
+            targetId: key,
+            teamId: service.team_id,
+            after: mappingView(row),
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new AppError('DORA_REPOSITORY_MAPPED', `Repository ${key} is already mapped to a service.`, {
+            errors: [{ path: 'body.repository_url', message: 'already mapped' }],
+          });
+        throw error;
+      }
+      return mappingView(row);
+    },
+
+    async getRepositoryMapping(key: string) {
+      const row = await repo.getRepositoryMapping(db, repositoryKey(key) ?? key);
+      if (!row) throw new AppError('DORA_REPOSITORY_NOT_FOUND', `No mapping for repository ${key}.`);
+      return mappingView(row);
+    },
+
+    async unmapRepository(ctx: AuditContext, key: string, teamId: string | null) {
+      const row = await repo.getRepositoryMapping(db, key);
+      if (!row) throw new AppError('DORA_REPOSITORY_NOT_FOUND', `No mapping for repository ${key}.`);
+      await db.transaction().execute(async (tx) => {
+        await repo.deleteRepositoryMapping(tx, key);
+        await audit.record(tx, ctx, {
+          action: 'dora.repository.unmap',
+          targetType: 'repository',
+          targetId: key,
+          teamId,
+          before: mappingView(row),
+        });
+      });
+    },
+
+    /** The service a repository belongs to: an explicit mapping first, then a matching repository_url. */
+    serviceForRepository,
+
     async list(
       query: DeploymentListQuery,
       principal: Principal,
@@ -578,8 +911,13 @@ export function createDoraService(deps: {
     async report(scope: DoraScope, principal: Principal, authorize: Authorize): Promise<DoraReport> {
       const serviceIds = await resolveScope(scope, principal, authorize);
       const window = windowOf(scope);
-      const data = await load(serviceIds, window);
-      return report(computeDora({ window, ...data }), data.thresholds);
+      const dora = await thresholds();
+      const incidentRows = await incidentsSince(serviceIds, window.from);
+      const caused = await repo.causedDeploymentIds(db, serviceIds);
+      return report(
+        await figuresOf(serviceIds, window, incidentRows, caused, dora.production_environment),
+        dora,
+      );
     },
 
     async trend(
@@ -590,11 +928,15 @@ export function createDoraService(deps: {
       const serviceIds = await resolveScope(scope, principal, authorize);
       const window = windowOf(scope);
       const windows = buckets(window, scope.bucket);
-      const data = await load(serviceIds, window);
-      return {
-        bucket: scope.bucket,
-        buckets: windows.map((w) => report(computeDora({ window: w, ...data }), data.thresholds)),
-      };
+      const dora = await thresholds();
+      const incidentRows = await incidentsSince(serviceIds, window.from);
+      const caused = await repo.causedDeploymentIds(db, serviceIds);
+      const out: DoraReport[] = [];
+      for (const w of windows)
+        out.push(
+          report(await figuresOf(serviceIds, w, incidentRows, caused, dora.production_environment), dora),
+        );
+      return { bucket: scope.bucket, buckets: out };
     },
 
     async evidence(
@@ -604,42 +946,71 @@ export function createDoraService(deps: {
     ): Promise<DoraEvidence> {
       const serviceIds = await resolveScope(scope, principal, authorize);
       const window = windowOf(scope);
-      const data = await load(serviceIds, window);
-      const figures = computeDora({ window, ...data });
-      const e = figures.evidence;
-      const pick = {
-        deployments:
-          scope.metric === 'deployment_frequency'
-            ? e.successful.map((d) => ({ ...d, failed: false, failure_reasons: [] as string[] }))
-            : scope.metric === 'change_failure_rate'
-              ? e.deployments
-              : scope.metric === 'rework_rate'
-                ? e.deployments.filter((d) => d.kind !== 'normal')
-                : [],
-        changes: scope.metric === 'lead_time' ? e.changes : [],
-        incidents: scope.metric === 'time_to_restore' ? e.incidents : [],
-      };
-      const truncated =
-        pick.deployments.length > EVIDENCE_LIMIT ||
-        pick.changes.length > EVIDENCE_LIMIT ||
-        pick.incidents.length > EVIDENCE_LIMIT;
-      return {
-        metric: scope.metric,
-        window: figures.window,
-        deployments: pick.deployments.slice(0, EVIDENCE_LIMIT).map((d) => ({
+      const dora = await thresholds();
+      const f: MetricFilter = { serviceIds, environment: dora.production_environment, ...window };
+      const incidentRows = await incidentsSince(serviceIds, window.from);
+      const caused = new Set(await repo.causedDeploymentIds(db, serviceIds));
+      const metric = scope.metric;
+      const deploymentRows =
+        metric === 'deployment_frequency'
+          ? await repo.evidenceDeployments(db, f, EVIDENCE_LIMIT + 1, { status: 'success' })
+          : metric === 'change_failure_rate'
+            ? await repo.evidenceDeployments(db, f, EVIDENCE_LIMIT + 1)
+            : metric === 'rework_rate'
+              ? await repo.evidenceDeployments(db, f, EVIDENCE_LIMIT + 1, { reworked: true })
+              : [];
+      const changeRows = metric === 'lead_time' ? await repo.evidenceChanges(db, f, EVIDENCE_LIMIT + 1) : [];
+      const incidentEvidence =
+        metric === 'time_to_restore'
+          ? incidentRows
+              .filter((i) => inWindow(i.triggered_at, window))
+              .sort(
+                (a, b) => Date.parse(a.triggered_at) - Date.parse(b.triggered_at) || a.id.localeCompare(b.id),
+              )
+              .map((i) => ({
+                id: i.id,
+                service_id: i.service_id,
+                triggered_at: i.triggered_at,
+                restored_at: i.mitigated_at ?? i.resolved_at,
+                restore_seconds: restoreSeconds(i),
+              }))
+          : [];
+      const judged = deploymentRows.map((d) => {
+        const reasons: string[] = [];
+        if (metric !== 'deployment_frequency') {
+          if (d.status === 'failure') reasons.push('status');
+          if (Number(d.rolled_back) === 1) reasons.push('rolled_back');
+          if (caused.has(d.id)) reasons.push('incident');
+        }
+        return {
           id: d.id,
           service_id: d.service_id,
           status: d.status,
           kind: d.kind,
           version: d.version ?? null,
-          commit_sha: d.commit_sha ?? '',
+          commit_sha: d.commit_sha,
           finished_at: d.finished_at,
-          failed: 'failed' in d ? Boolean(d.failed) : false,
-          failure_reasons: [...d.failure_reasons],
+          failed: reasons.length > 0,
+          failure_reasons: reasons,
+        };
+      });
+      return {
+        metric,
+        window: { from: window.from, to: window.to, days: windowDays(window) },
+        deployments: judged.slice(0, EVIDENCE_LIMIT),
+        changes: changeRows.slice(0, EVIDENCE_LIMIT).map((c) => ({
+          service_id: c.service_id,
+          sha: c.sha,
+          committed_at: c.committed_at ?? '',
+          deployment_id: c.deployment_id,
+          deployed_at: c.deployed_at,
+          lead_seconds: Number(c.lead_seconds),
         })),
-        changes: pick.changes.slice(0, EVIDENCE_LIMIT),
-        incidents: pick.incidents.slice(0, EVIDENCE_LIMIT),
-        truncated,
+        incidents: incidentEvidence.slice(0, EVIDENCE_LIMIT),
+        truncated:
+          deploymentRows.length > EVIDENCE_LIMIT ||
+          changeRows.length > EVIDENCE_LIMIT ||
+          incidentEvidence.length > EVIDENCE_LIMIT,
       };
     },
 
@@ -679,6 +1050,7 @@ export function createDoraService(deps: {
         keys: repositoryKeys(input.payload),
         ...(input.event === 'push' ? { commits: pushCommits(input.payload) } : {}),
         ...(input.event === 'deployment_status' ? { deployment: deploymentOutcome(input.payload) } : {}),
+        ...(input.event === 'workflow_run' ? { workflowRun: input.payload } : {}),
       });
       return fanOut(
         {

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { deploymentOutcome, pushCommits, repositoryKey, verifyGithubSignature } from './github-webhooks.ts';
+import {
+  deploymentOutcome,
+  isDeployWorkflow,
+  pushCommits,
+  repositoryKey,
+  verifyGithubSignature,
+  workflowRunOutcome,
+} from './github-webhooks.ts';
 
 describe('verifyGithubSignature', () => {
   const body = Buffer.from('{"zen":"Keep it logically awesome."}');
@@ -55,5 +62,65 @@ describe('payload reading', () => {
     expect(deploymentOutcome(p('failure'))?.status).toBe('failure');
     expect(deploymentOutcome(p('pending'))).toBeNull();
     expect(deploymentOutcome(p('in_progress'))).toBeNull();
+  });
+});
+
+describe('workflow_run events', () => {
+  const run = (over: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({
+    action: 'completed',
+    repository: { default_branch: 'main' },
+    workflow_run: {
+      id: 42,
+      name: 'Deploy',
+      path: '.github/workflows/deploy.yml',
+      head_branch: 'main',
+      head_sha: 'ABCDEF1234',
+      status: 'completed',
+      conclusion: 'success',
+      run_attempt: 2,
+      run_started_at: '2026-03-02T10:00:00Z',
+      updated_at: '2026-03-02T10:07:00Z',
+      ...over,
+    },
+    ...top,
+  });
+
+  it('makes a completed deploy run on the default branch a deployment, per attempt', () => {
+    expect(workflowRunOutcome(run(), null)).toEqual({
+      deployment: {
+        external_id: 'workflow_run:42:2',
+        commit_sha: 'abcdef1234',
+        status: 'success',
+        started_at: '2026-03-02T10:00:00.000Z',
+        finished_at: '2026-03-02T10:07:00.000Z',
+      },
+    });
+    expect(workflowRunOutcome(run({ conclusion: 'timed_out' }), null)).toMatchObject({
+      deployment: { status: 'failure' },
+    });
+  });
+
+  it('ignores other workflows, branches, unfinished runs and non-outcomes', () => {
+    expect(workflowRunOutcome(run({ name: 'CI', path: '.github/workflows/ci.yml' }), null)).toEqual({
+      ignored: 'workflow CI is not a deploy workflow',
+    });
+    expect(workflowRunOutcome(run({ head_branch: 'feature' }), null)).toEqual({
+      ignored: 'run on feature, not the default branch',
+    });
+    expect(workflowRunOutcome(run({}, { action: 'requested' }), null)).toEqual({
+      ignored: 'workflow run is not completed',
+    });
+    expect(workflowRunOutcome(run({ conclusion: 'cancelled' }), null)).toEqual({
+      ignored: 'conclusion cancelled is not a deployment outcome',
+    });
+  });
+
+  it('follows a mapping that names the deploy workflows by name or file', () => {
+    expect(isDeployWorkflow({ name: 'CI', path: '.github/workflows/ci.yml' }, ['ci.yml'])).toBe(true);
+    expect(isDeployWorkflow({ name: 'Ship it', path: '.github/workflows/ship.yml' }, ['Ship it'])).toBe(true);
+    expect(isDeployWorkflow({ name: 'Deploy', path: '.github/workflows/deploy.yml' }, ['release.yml'])).toBe(
+      false,
+    );
+    expect(isDeployWorkflow({ name: 'Release', path: '.github/workflows/prod-deploy.yml' }, null)).toBe(true);
   });
 });

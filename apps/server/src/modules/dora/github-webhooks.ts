@@ -112,3 +112,82 @@ export function deploymentOutcome(payload: unknown): GithubDeploymentOutcome | n
     finished_at: new Date(finished).toISOString(),
   };
 }
+
+/**
+ * Is this workflow a deployment? With `deployWorkflows` (a repository mapping's list), its name or
+ * path (`.github/workflows/deploy.yml`, or just `deploy.yml`) must be listed; without, "deploy"
+ * must appear in its name or path.
+ */
+export function isDeployWorkflow(
+  workflow: { name?: string | null; path?: string | null },
+  deployWorkflows: readonly string[] | null,
+): boolean {
+  const name = (workflow.name ?? '').trim();
+  const file = (workflow.path ?? '').trim();
+  if (deployWorkflows)
+    return deployWorkflows.some(
+      (w) => w === name || w === file || (file !== '' && file.endsWith(`/${w.replace(/^\/+/, '')}`)),
+    );
+  return /deploy/i.test(name) || /deploy/i.test(file);
+}
+
+export type WorkflowRunOutcome =
+  | { deployment: Omit<GithubDeploymentOutcome, 'environment'> }
+  | { ignored: string };
+
+/**
+ * A `workflow_run` event: a completed run of a deploy workflow on the repository's default branch
+ * is a production deployment (success; failure or timed_out: failure). Each attempt is its own
+ * deployment (a failed run re-run to success is a failure, then a success).
+ */
+export function workflowRunOutcome(
+  payload: unknown,
+  deployWorkflows: readonly string[] | null,
+): WorkflowRunOutcome {
+  const p = payload as {
+    action?: string;
+    workflow_run?: {
+      id?: number | string;
+      name?: string | null;
+      path?: string | null;
+      head_branch?: string | null;
+      head_sha?: string;
+      status?: string;
+      conclusion?: string | null;
+      run_attempt?: number;
+      run_started_at?: string;
+      created_at?: string;
+      updated_at?: string;
+    };
+    workflow?: { name?: string | null; path?: string | null };
+    repository?: { default_branch?: string };
+  };
+  const run = p.workflow_run;
+  if (p.action !== 'completed' || !run || run.status !== 'completed')
+    return { ignored: 'workflow run is not completed' };
+  const workflow = { name: run.name || p.workflow?.name, path: run.path || p.workflow?.path };
+  if (!isDeployWorkflow(workflow, deployWorkflows))
+    return { ignored: `workflow ${workflow.name || workflow.path} is not a deploy workflow` };
+  if (!p.repository?.default_branch || run.head_branch !== p.repository.default_branch)
+    return { ignored: `run on ${run.head_branch ?? 'no branch'}, not the default branch` };
+  const status =
+    run.conclusion === 'success'
+      ? 'success'
+      : run.conclusion === 'failure' || run.conclusion === 'timed_out'
+        ? 'failure'
+        : null;
+  if (!status) return { ignored: `conclusion ${run.conclusion ?? 'none'} is not a deployment outcome` };
+  const finished = run.updated_at;
+  if (run.id === undefined || !run.head_sha || !finished || Number.isNaN(Date.parse(finished)))
+    return { ignored: 'workflow run lacks id, head_sha or updated_at' };
+  const started = run.run_started_at ?? run.created_at;
+  return {
+    deployment: {
+      external_id: `workflow_run:${run.id}:${run.run_attempt ?? 1}`,
+      commit_sha: run.head_sha.toLowerCase(),
+      status,
+      started_at: started && !Number.isNaN(Date.parse(started)) ? new Date(started).toISOString() : null,
+      finished_at: new Date(finished).toISOString(),
+    },
+  };
+}

@@ -12,6 +12,8 @@ import { createDoraService, type DoraService } from './dora-service.ts';
 import { createDoraRepository } from './kysely-dora-repository.ts';
 
 export type { CodeHostDelivery, CodeHostSubscriber, DoraService } from './dora-service.ts';
+export { repositoryKey, repositoryKeys } from './github-webhooks.ts';
+export { gitlabRepositoryKeys, gitlabTime } from './gitlab-webhooks.ts';
 
 export function createDoraModule(deps: {
   db: Db;

@@ -1,10 +1,23 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
-import type { CommitsTable, DeploymentsTable } from '../../db/schema.ts';
+import type { CommitsTable, DeploymentsTable, DoraChangesTable } from '../../db/schema.ts';
+import { changeLead, MAX_LEAD_BUCKET } from './dora-lead.ts';
 
 export type DeploymentRow = Selectable<DeploymentsTable>;
 export type CommitRow = Selectable<CommitsTable>;
+export type ChangeRow = Selectable<DoraChangesTable>;
+
+/** A metric window over one environment and a set of services (null: the organisation). */
+export interface MetricFilter {
+  serviceIds: string[] | null;
+  environment: string;
+  from: string;
+  to: string;
+}
+
+/** Every lead bucket, as SQL literals: the index is walked bucket by bucket over the window. */
+const ALL_BUCKETS = sql.raw(Array.from({ length: MAX_LEAD_BUCKET + 1 }, (_, i) => i).join(','));
 
 export interface DeploymentFilter {
   /** null: every service (the organisation). */
@@ -39,25 +52,36 @@ export function createDoraRepository() {
         .where('external_id', '=', externalId)
         .executeTakeFirst();
     },
-    /** Inserts commits it does not know yet (a commit's recorded time never changes). */
-    async upsertCommits(db: Db, rows: CommitRow[]): Promise<void> {
-      for (const part of chunks(rows)) {
-        await db
+    /** Inserts commits it does not know yet (a commit's recorded time never changes); returns how many. */
+    async upsertCommits(db: Db, rows: CommitRow[]): Promise<number> {
+      let inserted = 0;
+      for (const part of chunks(rows, 2000)) {
+        const result = await db
           .insertInto('commits')
           .values(part)
           .onConflict((oc) => oc.columns(['service_id', 'sha']).doNothing())
-          .execute();
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
       }
+      return inserted;
     },
     async linkCommits(db: Db, deploymentId: string, serviceId: string, shas: string[]): Promise<void> {
       const unique = [...new Set(shas)];
-      for (const part of chunks(unique)) {
+      for (const part of chunks(unique, 3000)) {
         await db
           .insertInto('deployment_commits')
           .values(part.map((sha) => ({ deployment_id: deploymentId, service_id: serviceId, sha })))
           .onConflict((oc) => oc.columns(['deployment_id', 'sha']).doNothing())
           .execute();
       }
+    },
+    async countLinks(db: Db, deploymentId: string): Promise<number> {
+      const row = await db
+        .selectFrom('deployment_commits')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('deployment_id', '=', deploymentId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     getCommit(db: Db, serviceId: string, sha: string) {
       return db
@@ -186,6 +210,257 @@ export function createDoraRepository() {
         );
       if (filter.serviceIds) q = q.where('d.service_id', 'in', filter.serviceIds);
       return q.execute();
+    },
+    /** Marks a deployment as rolled back (some rollback deployment names it). */
+    async markRolledBack(db: Db, id: string): Promise<void> {
+      await db.updateTable('deployments').set({ rolled_back: 1 }).where('id', '=', id).execute();
+    },
+    /**
+     * A successful deployment shipped these commits: each becomes a change of its environment
+     * unless an earlier-finishing successful deployment there already shipped it (then that one
+     * stays; a backfilled older deployment takes over from a newer one).
+     */
+    async recordChanges(
+      db: Db,
+      deployment: { id: string; service_id: string; environment: string; finished_at: string },
+      shas: string[],
+    ): Promise<void> {
+      for (const part of chunks([...new Set(shas)], 2000)) {
+        const known = await db
+          .selectFrom('commits')
+          .select(['sha', 'committed_at'])
+          .where('service_id', '=', deployment.service_id)
+          .where('sha', 'in', part)
+          .execute();
+        const times = new Map(known.map((c) => [c.sha, c.committed_at]));
+        await db
+          .insertInto('dora_changes')
+          .values(
+            part.map((sha) => ({
+              service_id: deployment.service_id,
+              sha,
+              environment: deployment.environment,
+              deployment_id: deployment.id,
+              deployed_at: deployment.finished_at,
+              ...changeLead(times.get(sha) ?? null, deployment.finished_at),
+            })),
+          )
+          .onConflict((oc) =>
+            oc
+              .columns(['service_id', 'sha', 'environment'])
+              .doUpdateSet((eb) => ({
+                deployment_id: eb.ref('excluded.deployment_id'),
+                deployed_at: eb.ref('excluded.deployed_at'),
+                committed_at: eb.ref('excluded.committed_at'),
+                lead_seconds: eb.ref('excluded.lead_seconds'),
+                lead_bucket: eb.ref('excluded.lead_bucket'),
+              }))
+              .where((eb) => eb('excluded.deployed_at', '<', eb.ref('dora_changes.deployed_at'))),
+          )
+          .execute();
+      }
+    },
+    /** Commits learnt after a deployment shipped them get their lead time now (from the commits table). */
+    async fillCommitTimes(db: Db, serviceId: string, shas: string[]): Promise<void> {
+      for (const part of chunks([...new Set(shas)])) {
+        const waiting = await db
+          .selectFrom('dora_changes as x')
+          .innerJoin('commits as c', (join) =>
+            join.onRef('c.service_id', '=', 'x.service_id').onRef('c.sha', '=', 'x.sha'),
+          )
+          .select(['x.sha', 'x.environment', 'x.deployed_at', 'c.committed_at'])
+          .where('x.service_id', '=', serviceId)
+          .where('x.sha', 'in', part)
+          .where('x.committed_at', 'is', null)
+          .execute();
+        for (const w of waiting)
+          await db
+            .updateTable('dora_changes')
+            .set(changeLead(w.committed_at, w.deployed_at))
+            .where('service_id', '=', serviceId)
+            .where('sha', '=', w.sha)
+            .where('environment', '=', w.environment)
+            .execute();
+      }
+    },
+    /** The window's deployments counted in SQL (the covering index answers it). */
+    async deploymentCounts(db: Db, f: MetricFilter) {
+      if (f.serviceIds?.length === 0) return { total: 0, successful: 0, failed: 0, reworked: 0 };
+      let q = db
+        .selectFrom('deployments')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          sql<number>`coalesce(sum(case when status = 'success' then 1 else 0 end), 0)`.as('successful'),
+          sql<number>`coalesce(sum(case when status = 'failure' or rolled_back = 1 then 1 else 0 end), 0)`.as(
+            'failed',
+          ),
+          sql<number>`coalesce(sum(case when kind <> 'normal' then 1 else 0 end), 0)`.as('reworked'),
+        ])
+        .where('environment', '=', f.environment)
+        .where('finished_at', '>=', f.from)
+        .where('finished_at', '<', f.to);
+      if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+      const row = await q.executeTakeFirstOrThrow();
+      return {
+        total: Number(row.total),
+        successful: Number(row.successful),
+        failed: Number(row.failed),
+        reworked: Number(row.reworked),
+      };
+    },
+    /** Deployments some incident of these services names as its cause (a responder's confirmed link). */
+    async causedDeploymentIds(db: Db, serviceIds: string[] | null): Promise<string[]> {
+      if (serviceIds?.length === 0) return [];
+      let q = db
+        .selectFrom('incidents')
+        .select('caused_by_deployment_id')
+        .distinct()
+        .where('caused_by_deployment_id', 'is not', null);
+      if (serviceIds) q = q.where('service_id', 'in', serviceIds);
+      const rows = await q.execute();
+      return rows.flatMap((r) => (r.caused_by_deployment_id ? [r.caused_by_deployment_id] : []));
+    },
+    /** Of these deployment ids, how many are in the window and not already failed by status or rollback. */
+    async countOtherwiseSound(db: Db, f: MetricFilter, ids: string[]): Promise<number> {
+      if (f.serviceIds?.length === 0) return 0;
+      let n = 0;
+      for (const part of chunks([...new Set(ids)])) {
+        let q = db
+          .selectFrom('deployments')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('id', 'in', part)
+          .where('environment', '=', f.environment)
+          .where('finished_at', '>=', f.from)
+          .where('finished_at', '<', f.to)
+          .where('status', '=', 'success')
+          .where('rolled_back', '=', 0);
+        if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+        n += Number((await q.executeTakeFirstOrThrow()).n);
+      }
+      return n;
+    },
+    /** How many changes with a lead time the window holds per lead bucket, smallest bucket first. */
+    async leadHistogram(db: Db, f: MetricFilter): Promise<Array<{ bucket: number; n: number }>> {
+      if (f.serviceIds?.length === 0) return [];
+      let q = db
+        .selectFrom('dora_changes')
+        .select((eb) => ['lead_bucket', eb.fn.countAll<number>().as('n')])
+        .where('environment', '=', f.environment)
+        .where(sql<boolean>`lead_bucket in (${ALL_BUCKETS})`)
+        .where('deployed_at', '>=', f.from)
+        .where('deployed_at', '<', f.to)
+        .groupBy('lead_bucket')
+        .orderBy('lead_bucket');
+      if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+      const rows = await q.execute();
+      return rows.map((r) => ({ bucket: Number(r.lead_bucket), n: Number(r.n) }));
+    },
+    /** The lead times of one bucket in the window, ascending. */
+    async leadValues(db: Db, f: MetricFilter, bucket: number): Promise<number[]> {
+      if (f.serviceIds?.length === 0) return [];
+      let q = db
+        .selectFrom('dora_changes')
+        .select('lead_seconds')
+        .where('environment', '=', f.environment)
+        .where('lead_bucket', '=', bucket)
+        .where('deployed_at', '>=', f.from)
+        .where('deployed_at', '<', f.to);
+      if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+      const rows = await q.execute();
+      return Float64Array.from(rows, (r) => Number(r.lead_seconds)).sort() as unknown as number[];
+    },
+    /** The window's deployments in finish order (at most `limit`), for evidence. */
+    async evidenceDeployments(
+      db: Db,
+      f: MetricFilter,
+      limit: number,
+      only?: { status?: 'success'; reworked?: boolean; ids?: string[] },
+    ) {
+      if (f.serviceIds?.length === 0) return [];
+      let q = db
+        .selectFrom('deployments')
+        .select([
+          'id',
+          'service_id',
+          'status',
+          'kind',
+          'rollback_of',
+          'finished_at',
+          'version',
+          'commit_sha',
+          'rolled_back',
+        ])
+        .where('environment', '=', f.environment)
+        .where('finished_at', '>=', f.from)
+        .where('finished_at', '<', f.to)
+        .orderBy('finished_at')
+        .orderBy('id')
+        .limit(limit);
+      if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+      if (only?.status) q = q.where('status', '=', only.status);
+      if (only?.reworked) q = q.where('kind', '<>', 'normal');
+      return q.execute();
+    },
+    /** The window's changes with a lead time in deployment order (at most `limit`), for evidence. */
+    async evidenceChanges(db: Db, f: MetricFilter, limit: number) {
+      if (f.serviceIds?.length === 0) return [];
+      let q = db
+        .selectFrom('dora_changes')
+        .select(['service_id', 'sha', 'committed_at', 'deployment_id', 'deployed_at', 'lead_seconds'])
+        .where('environment', '=', f.environment)
+        .where('deployed_at', '>=', f.from)
+        .where('deployed_at', '<', f.to)
+        .where('lead_seconds', 'is not', null)
+        .orderBy('deployed_at')
+        .orderBy('sha')
+        .limit(limit);
+      if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
+      return q.execute();
+    },
+    getGitImport(db: Db, serviceId: string) {
+      return db
+        .selectFrom('dora_git_imports')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .executeTakeFirst();
+    },
+    async putGitImport(
+      db: Db,
+      row: { service_id: string; tips: string; commits: number; updated_at: string },
+    ) {
+      await db
+        .insertInto('dora_git_imports')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('service_id')
+            .doUpdateSet({ tips: row.tips, commits: row.commits, updated_at: row.updated_at }),
+        )
+        .execute();
+    },
+    listRepositoryMappings(db: Db, serviceIds: string[] | null) {
+      let q = db.selectFrom('dora_repositories').selectAll().orderBy('repository_key');
+      if (serviceIds) {
+        if (serviceIds.length === 0) return Promise.resolve([]);
+        q = q.where('service_id', 'in', serviceIds);
+      }
+      return q.execute();
+    },
+    getRepositoryMapping(db: Db, key: string) {
+      return db
+        .selectFrom('dora_repositories')
+        .selectAll()
+        .where('repository_key', '=', key)
+        .executeTakeFirst();
+    },
+    async insertRepositoryMapping(
+      db: Db,
+      row: { repository_key: string; repository_url: string; service_id: string; created_at: string },
+    ) {
+      await db.insertInto('dora_repositories').values(row).execute();
+    },
+    async deleteRepositoryMapping(db: Db, key: string) {
+      await db.deleteFrom('dora_repositories').where('repository_key', '=', key).execute();
     },
     /** Records a webhook delivery; false when it was already recorded (a redelivery). */
     async recordDelivery(
