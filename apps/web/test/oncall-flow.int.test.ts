@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { toLocalInput, wallClock } from '../src/modules/oncall/oncall-format.ts';
+import { startReceiver } from '../../server/src/modules/oncall/oncall-test-support.ts';
+import { toLocalInput, wallClock, zonedToInstant } from '../src/modules/oncall/oncall-format.ts';
 import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
 
 /**
@@ -43,8 +44,10 @@ for (const engine of ENGINES) {
     const userIds: Record<string, string> = {};
     const nameOf = (id: string) => PEOPLE.find((p) => userIds[p.name] === id)?.name ?? id;
     const shot = (name: string) => `/tmp/engops-oncall-${engine}-${name}.png`;
+    let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
     beforeAll(async () => {
+      receiver = await startReceiver();
       t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       const address = t.app.server.address() as AddressInfo;
@@ -79,6 +82,7 @@ for (const engine of ENGINES) {
     afterAll(async () => {
       await context?.close();
       await t?.close();
+      await receiver?.close();
     });
 
     it('creates a weekly schedule in the UI and shows who is on call now, as the API says', async () => {
@@ -255,6 +259,44 @@ for (const engine of ENGINES) {
       expect(await at(a.start + 60_000)).toEqual([[third, 'override']]);
       expect(await at(b.start + 60_000)).toEqual([[before, 'override']]);
       expect((await t.call('GET', `/api/v1/schedules/${scheduleId}`)).json.overrides).toHaveLength(3);
+
+      // Dragging across the last day of the timeline, from a quarter to a half of it, fills the form.
+      const lastDay = page.locator('li.oncall-day').last();
+      const date = (await lastDay.getAttribute('data-date')) ?? '';
+      const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+      const dayStart = zonedToInstant({ year: y, month: m, day: d, hour: 0, minute: 0, second: 0 }, ZONE);
+      const next = new Date(Date.UTC(y, m - 1, d + 1));
+      const dayEnd = zonedToInstant(
+        {
+          year: next.getUTCFullYear(),
+          month: next.getUTCMonth() + 1,
+          day: next.getUTCDate(),
+          hour: 0,
+          minute: 0,
+          second: 0,
+        },
+        ZONE,
+      );
+      const quarter = (f: number) => Math.round((dayStart + f * (dayEnd - dayStart)) / 900_000) * 900_000;
+      const box = (await lastDay.locator('.oncall-track').boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+      await expect
+        .poll(() => form.getByLabel('Start', { exact: true }).inputValue())
+        .toBe(toLocalInput(quarter(0.25), ZONE));
+      expect(await form.getByLabel('End', { exact: true }).inputValue()).toBe(
+        toLocalInput(quarter(0.5), ZONE),
+      );
+
+      // Removing an override from the table.
+      await page.getByRole('button', { name: `Remove the override of ${nameOf(third)}` }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Override of ${nameOf(third)} removed` })
+        .waitFor();
+      expect((await t.call('GET', `/api/v1/schedules/${scheduleId}`)).json.overrides).toHaveLength(2);
       await page.screenshot({ path: shot('4-override'), fullPage: true });
       expect(problems).toEqual([]);
     });
@@ -314,11 +356,13 @@ for (const engine of ENGINES) {
       expect(policy).toMatchObject({
         name: 'Payments escalation',
         team_id: teamId,
-        steps: [
-          { delay_minutes: 5, targets: [{ type: 'schedule', id: scheduleId }] },
-          { delay_minutes: 15, targets: [{ type: 'user', id: userIds['Cid Carter'] }] },
+        levels: [
+          { delay_seconds: 300, targets: [{ type: 'schedule', id: scheduleId }] },
+          { delay_seconds: 900, targets: [{ type: 'user', id: userIds['Cid Carter'] }] },
         ],
       });
+      // Until it is linked, checkout-api is flagged as having no escalation policy.
+      await page.getByRole('alert').filter({ hasText: 'Without an escalation policy' }).waitFor();
 
       const set = page.getByRole('form', { name: "Set a service's policy" });
       await set.getByLabel('Service', { exact: true }).selectOption({ label: 'checkout-api (Payments)' });
@@ -330,6 +374,24 @@ for (const engine of ENGINES) {
         .waitFor();
       expect(await t.container.oncall.service.servicePolicy(serviceId)).toMatchObject({
         escalation_policy_id: policy.id,
+      });
+      await page.getByRole('row', { name: /Payments escalation.*checkout-api/ }).waitFor();
+      // Edit it: repeat twice, level 2 after 20 minutes.
+      await page.getByRole('button', { name: 'Edit Payments escalation' }).click();
+      const edit = page.getByRole('form', { name: 'Edit Payments escalation' });
+      await edit.getByLabel('Repeat').fill('2');
+      await edit.getByLabel('Level 2 delay (minutes)').fill('20');
+      await edit.getByRole('button', { name: 'Save policy' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Escalation policy Payments escalation saved' })
+        .waitFor();
+      expect((await t.call('GET', `/api/v1/escalation-policies/${policy.id}`)).json).toMatchObject({
+        repeat: 2,
+        levels: [
+          { delay_seconds: 300, targets: [{ type: 'schedule', id: scheduleId }] },
+          { delay_seconds: 1200, targets: [{ type: 'user', id: userIds['Cid Carter'] }] },
+        ],
       });
       await page.screenshot({ path: shot('6-policies'), fullPage: true });
 
@@ -355,6 +417,68 @@ for (const engine of ENGINES) {
         expect(cells[0]).toBe(p.hours_on_call.toFixed(1));
       }
       await page.screenshot({ path: shot('7-load'), fullPage: true });
+
+      // The rotation check: three responders, so the handbook's informal structure fits.
+      await page
+        .getByRole('navigation', { name: 'On-call' })
+        .getByRole('link', { name: 'Schedules' })
+        .click();
+      const check = page.locator(`li[data-team-id="${teamId}"]`);
+      await check.waitFor();
+      expect(await check.textContent()).toContain('informal');
+
+      // My on-call: a webhook contact method verified with the code it received, and a rule.
+      await page
+        .getByRole('navigation', { name: 'On-call' })
+        .getByRole('link', { name: 'My on-call' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'My on-call' }).waitFor();
+      const add = page.getByRole('form', { name: 'Add a contact method' });
+      await add.getByLabel('Type').selectOption('webhook');
+      await add.getByLabel('Address').fill(receiver.url('/ada'));
+      await add.getByRole('button', { name: 'Add and send a code' }).click();
+      await page.getByRole('status').filter({ hasText: 'A verification code was sent' }).waitFor();
+      await t.container.worker.drain();
+      const code = String(receiver.received.find((r) => r.path === '/ada')?.body.data.code ?? '');
+      expect(code).toMatch(/^\d{6}$/);
+      const verify = page.getByRole('form', { name: `Verify ${receiver.url('/ada')}` });
+      await verify.getByLabel(/Code sent to/).fill(code);
+      await verify.getByRole('button', { name: 'Verify' }).click();
+      await page.getByRole('status').filter({ hasText: 'verified' }).waitFor();
+      const methods = page.getByRole('table', { name: 'My contact methods' });
+      // The list reloads after the status line: wait for the verified row.
+      await methods
+        .getByRole('row', { name: /webhook/ })
+        .filter({ hasText: 'yes' })
+        .waitFor();
+      const rule = page.getByRole('form', { name: 'Add a notification rule' });
+      await rule.getByLabel('After (minutes)').fill('5');
+      await rule.getByRole('button', { name: 'Add rule' }).click();
+      await page
+        .getByRole('table', { name: 'My notification rules' })
+        .getByRole('row', { name: /after 5 min/ })
+        .waitFor();
+      const me = (await t.call('GET', '/api/v1/users')).json.items.find(
+        (u: { email: string }) => u.email === ADMIN.email,
+      );
+      const rules = await t.call('GET', `/api/v1/users/${me.id}/notification-rules`);
+      expect(rules.json.items.map((r: { delay_seconds: number }) => r.delay_seconds)).toEqual([300]);
+      await page.screenshot({ path: shot('8-me'), fullPage: true });
+
+      // Off-hours pay for this month, with the CSV link.
+      await page
+        .getByRole('navigation', { name: 'On-call' })
+        .getByRole('link', { name: 'Off-hours pay' })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Off-hours pay' }).waitFor();
+      const pay = page.getByRole('table', { name: 'Off-hours pay per person' });
+      await pay
+        .getByRole('row', { name: /Ann Able|Bob Baker|Cid Carter/ })
+        .first()
+        .waitFor();
+      const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+      expect(href).toContain('/api/v1/oncall/pay.csv?team_id=');
+      await page.screenshot({ path: shot('9-pay'), fullPage: true });
       expect(problems).toEqual([]);
     });
   });

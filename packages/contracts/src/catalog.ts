@@ -109,6 +109,8 @@ export const updateServiceSchema = z.strictObject({
   tier: z.enum(SERVICE_TIERS).nullable().optional(),
   runbook_url: httpUrlSchema.nullable().optional(),
   repository_url: z.string().max(2048).nullable().optional(),
+  /** The on-call module's escalation policy for the service (null unlinks it). */
+  escalation_policy_id: idSchema.nullable().optional(),
 });
 
 export const setupSchema = z.strictObject({

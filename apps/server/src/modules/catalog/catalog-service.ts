@@ -81,6 +81,14 @@ function definedOnly<T extends object>(patch: T): Partial<T> {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Stores a PATCH /services/{id} field another module owns, in the catalog's transaction. */
+export type ServicePatchHook = (
+  tx: Db,
+  ctx: AuditContext,
+  service: Service,
+  patch: { escalation_policy_id?: string | null | undefined },
+) => Promise<void>;
+
 export function createCatalogService(deps: {
   db: Db;
   clock: Clock;
@@ -90,6 +98,7 @@ export function createCatalogService(deps: {
 }) {
   const { db, clock, audit, repo } = deps;
   const now = () => clock.now().toISOString();
+  const servicePatchHooks: ServicePatchHook[] = [];
 
   /** Catalog writes committed by this process (see `dataVersion`). */
   let localWrites = 0;
@@ -160,6 +169,10 @@ export function createCatalogService(deps: {
   }
 
   return {
+    /** Another module takes a PATCH /services/{id} field (see ServicePatchHook). */
+    onServicePatch(hook: ServicePatchHook) {
+      servicePatchHooks.push(hook);
+    },
     // ---- teams
     listTeams(page: PageQuery): Promise<Page<Team>> {
       return cachedList(`teams:${page.limit}:${page.cursor ?? ''}`, async () => {
@@ -426,8 +439,11 @@ export function createCatalogService(deps: {
         write(async (tx) => {
           const before = serviceView(await mustService(tx, id));
           if (patch.team_id) await mustTeam(tx, patch.team_id);
-          await repo.updateService(tx, id, { ...definedOnly(patch), updated_at: now() });
+          const { escalation_policy_id, ...fields } = patch;
+          await repo.updateService(tx, id, { ...definedOnly(fields), updated_at: now() });
           const after = serviceView(await mustService(tx, id));
+          // Fields another module stores (the on-call module: escalation_policy_id), same transaction.
+          for (const hook of servicePatchHooks) await hook(tx, ctx, after, { escalation_policy_id });
           await audit.record(tx, ctx, {
             action: 'service.update',
             targetType: 'service',

@@ -40,7 +40,15 @@ export function renderIcal(input: {
   calendarName: string;
   scheduleId: string;
   stamp: Date;
-  shifts: Array<{ user_id: string; layer: string; start: string; end: string; summary: string }>;
+  /** `schedule_id` per shift in a person's feed (several schedules); else `scheduleId`. */
+  shifts: Array<{
+    user_id: string;
+    layer: string;
+    start: string;
+    end: string;
+    summary: string;
+    schedule_id?: string;
+  }>;
 }): string {
   const lines = [
     'BEGIN:VCALENDAR',
@@ -53,7 +61,9 @@ export function renderIcal(input: {
   const stamp = icalUtc(input.stamp);
   for (const shift of input.shifts) {
     const uid = createHash('sha256')
-      .update(`${input.scheduleId}\u0000${shift.user_id}\u0000${shift.layer}\u0000${shift.start}`)
+      .update(
+        `${shift.schedule_id ?? input.scheduleId}\u0000${shift.user_id}\u0000${shift.layer}\u0000${shift.start}`,
+      )
       .digest('hex')
       .slice(0, 32);
     lines.push(

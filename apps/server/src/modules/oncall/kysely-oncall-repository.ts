@@ -53,6 +53,33 @@ export function createOncallRepository() {
     },
     insertPolicy: (db: Db, row: Insertable<EscalationPoliciesTable>) =>
       db.insertInto('escalation_policies').values(row).execute(),
+    updatePolicy: (
+      db: Db,
+      id: string,
+      set: Pick<EscalationPoliciesTable, 'name' | 'steps_json' | 'repeat' | 'updated_at'>,
+    ) => db.updateTable('escalation_policies').set(set).where('id', '=', id).execute(),
+    deletePolicy: (db: Db, id: string) => db.deleteFrom('escalation_policies').where('id', '=', id).execute(),
+    async servicesOfPolicy(db: Db, policyId: string): Promise<string[]> {
+      const rows = await db
+        .selectFrom('service_escalation_policies')
+        .select('service_id')
+        .where('escalation_policy_id', '=', policyId)
+        .orderBy('service_id')
+        .execute();
+      return rows.map((r) => r.service_id);
+    },
+    allServiceLinks: (db: Db) =>
+      db.selectFrom('service_escalation_policies').selectAll().orderBy('service_id').execute(),
+    clearServicePolicy: (db: Db, serviceId: string) =>
+      db.deleteFrom('service_escalation_policies').where('service_id', '=', serviceId).execute(),
+    getOverride: (db: Db, scheduleId: string, id: string) =>
+      db
+        .selectFrom('oncall_overrides')
+        .selectAll()
+        .where('id', '=', id)
+        .where('schedule_id', '=', scheduleId)
+        .executeTakeFirst(),
+    deleteOverride: (db: Db, id: string) => db.deleteFrom('oncall_overrides').where('id', '=', id).execute(),
 
     servicePolicy: (db: Db, serviceId: string) =>
       db

@@ -8,16 +8,15 @@ import {
   icalParamsSchema,
   icalQuerySchema,
   idParamsSchema,
-  loadQuerySchema,
-  loadReportSchema,
   oncallQuerySchema,
   oncallResponseSchema,
+  overrideParamsSchema,
   scheduleListQuerySchema,
   scheduleSchema,
   serviceEscalationPolicyResponseSchema,
-  serviceEscalationPolicySchema,
   shiftsQuerySchema,
   shiftsResponseSchema,
+  updateEscalationPolicySchema,
   updateScheduleSchema,
 } from '@engops/contracts';
 import { z } from 'zod';
@@ -119,6 +118,21 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
         const list = [{ user_id: body.user_id, start: body.start, end: body.end }];
         if (body.swap) list.push(body.swap);
         return { overrides: await oncall.addOverrides(audit, params.id, list) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/schedules/:id/overrides/:override_id',
+      summary: 'Remove an override (the layers decide again for its window)',
+      tags,
+      auth: 'oncall.manage',
+      params: overrideParamsSchema,
+      status: 204,
+      response: null,
+      errors: [403, 404],
+      handler: async ({ params, audit, authorize }) => {
+        authorize('oncall.manage', await oncall.teamOf(params.id));
+        await oncall.deleteOverride(audit, params.id, params.override_id);
       },
     }),
     defineRoute({
@@ -229,33 +243,50 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
       },
     }),
     defineRoute({
-      method: 'PUT',
-      url: '/api/v1/services/:id/escalation-policy',
-      summary: 'Set the escalation policy a service pages through',
+      method: 'PATCH',
+      url: '/api/v1/escalation-policies/:id',
+      summary:
+        'Change an escalation policy (name, levels, repeat); escalations under way use it from their next step',
       tags,
       auth: 'oncall.manage',
       params: idParamsSchema,
-      body: serviceEscalationPolicySchema,
-      response: serviceEscalationPolicyResponseSchema,
+      body: updateEscalationPolicySchema,
+      response: escalationPolicySchema,
       errors: [400, 403, 404],
       handler: async ({ params, body, audit, authorize }) => {
-        const service = await catalog.getService(params.id);
-        authorize('oncall.manage', service.team_id);
-        return oncall.setServicePolicy(audit, service.id, body.escalation_policy_id);
+        authorize('oncall.manage', (await oncall.getPolicy(params.id)).team_id);
+        return oncall.updatePolicy(audit, params.id, body);
+      },
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/api/v1/escalation-policies/:id',
+      summary: 'Delete an escalation policy no service pages through (409 otherwise)',
+      tags,
+      auth: 'oncall.manage',
+      params: idParamsSchema,
+      status: 204,
+      response: null,
+      errors: [403, 404, 409],
+      handler: async ({ params, audit, authorize }) => {
+        authorize('oncall.manage', (await oncall.getPolicy(params.id)).team_id);
+        await oncall.deletePolicy(audit, params.id);
       },
     }),
     defineRoute({
       method: 'GET',
-      url: '/api/v1/oncall/load',
-      summary: 'On-call load per person of a team: hours on call, off-hours hours, pages',
+      url: '/api/v1/services/:id/escalation-policy',
+      summary:
+        "A service's escalation policy (set it with PATCH /api/v1/services/{id} {escalation_policy_id}); null when it has none",
       tags,
       auth: 'oncall.read',
-      query: loadQuerySchema,
-      response: loadReportSchema,
-      errors: [400, 403, 404],
-      handler: async ({ query, authorize }) => {
-        authorize('oncall.read', query.team_id);
-        return oncall.load(query.team_id, query.from, query.to);
+      params: idParamsSchema,
+      response: serviceEscalationPolicyResponseSchema,
+      errors: [403, 404],
+      handler: async ({ params, authorize }) => {
+        const service = await catalog.getService(params.id);
+        authorize('oncall.read', service.team_id);
+        return oncall.servicePolicy(service.id);
       },
     }),
   ];

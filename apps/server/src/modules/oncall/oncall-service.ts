@@ -5,6 +5,7 @@ import type {
   EscalationPolicy,
   Override,
   Schedule,
+  updateEscalationPolicySchema,
   updateScheduleSchema,
 } from '@engops/contracts';
 import type { z } from 'zod';
@@ -19,11 +20,11 @@ import type { Signer } from '../../platform/signing.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import type { IncidentsService, IncidentView, Pager } from '../incidents/index.ts';
 import type { PolicyService } from '../policy/index.ts';
+import type { ContactStep, ContactsService } from './contacts-service.ts';
 import { renderIcal } from './ical.ts';
 import type { OncallRepository, OverrideRow, PolicyRow, ScheduleRow } from './kysely-oncall-repository.ts';
 import {
   coverageGaps,
-  offHoursMs,
   shifts as renderShifts,
   type ScheduleDefinition,
   type ScheduleLayer,
@@ -38,12 +39,44 @@ const ENGOPS = { type: 'system' as const, id: null, name: 'engops' };
 
 type UpdateSchedule = z.output<typeof updateScheduleSchema>;
 type CreatePolicy = z.output<typeof createEscalationPolicySchema>;
+type UpdatePolicy = z.output<typeof updateEscalationPolicySchema>;
+type Level = EscalationPolicy['levels'][number];
+
+/** Levels as stored; rows written before levels had `steps[].delay_minutes`. */
+function parseLevels(json: string): Level[] {
+  const raw = JSON.parse(json) as Array<{
+    delay_seconds?: number;
+    delay_minutes?: number;
+    targets: Level['targets'];
+  }>;
+  return raw.map((l) => ({
+    delay_seconds: l.delay_seconds ?? (l.delay_minutes ?? 0) * 60,
+    targets: l.targets,
+  }));
+}
+
+export const NOTIFY_RULE_JOB = 'oncall.notify-rule';
+export const PAGE_WATCH_JOB = 'oncall.page-watch';
 
 interface StepPayload {
   incident_id: string;
   policy_id: string;
   step: number;
   round: number;
+}
+
+/** The deliveries of one person's page at one step, watched until one arrives or all fail. */
+interface WatchPayload extends StepPayload {
+  user_id: string;
+  notification_ids: string[];
+}
+
+/** A notification rule with a delay: one contact method of one person paged at one step. */
+interface NotifyPayload extends StepPayload {
+  user_id: string;
+  via: string;
+  contact_method_id: string;
+  delay_seconds: number;
 }
 
 export function createOncallService(deps: {
@@ -60,8 +93,9 @@ export function createOncallService(deps: {
   actionLink: (incidentId: string, action: 'acknowledge' | 'resolve', userId: string) => Promise<string>;
   baseUrl: () => string;
   repo: OncallRepository;
+  contacts: ContactsService;
 }) {
-  const { db, clock, audit, repo, catalog } = deps;
+  const { db, clock, audit, repo, catalog, contacts } = deps;
   const now = () => clock.now().toISOString();
 
   async function mustSchedule(executor: Db, id: string): Promise<ScheduleRow> {
@@ -86,6 +120,28 @@ export function createOncallService(deps: {
             errors: [{ path, message: `unknown user ${id}` }],
           });
         throw error;
+      }
+    }
+  }
+
+  /** Every target exists; schedules belong to the policy's team. */
+  async function checkTargets(levels: Level[], teamId: string) {
+    for (const [i, level] of levels.entries()) {
+      for (const [j, target] of level.targets.entries()) {
+        const path = `body.levels.${i}.targets.${j}.id`;
+        if (target.type === 'user') {
+          await checkUsers([target.id], path);
+          continue;
+        }
+        const schedule = await repo.getSchedule(db, target.id);
+        if (!schedule)
+          throw new AppError('ONCALL_INVALID_PARTICIPANT', `No schedule has id ${target.id}.`, {
+            errors: [{ path, message: `unknown schedule ${target.id}` }],
+          });
+        if (schedule.team_id !== teamId)
+          throw new AppError('ONCALL_TEAM_MISMATCH', `Schedule ${schedule.name} belongs to another team.`, {
+            errors: [{ path, message: 'schedule of another team' }],
+          });
       }
     }
   }
@@ -134,13 +190,14 @@ export function createOncallService(deps: {
     };
   }
 
-  function policyView(row: PolicyRow): EscalationPolicy {
+  function policyView(row: PolicyRow, serviceIds: string[] = []): EscalationPolicy {
     return {
       id: row.id,
       name: row.name,
       team_id: row.team_id,
-      steps: JSON.parse(row.steps_json) as EscalationPolicy['steps'],
+      levels: parseLevels(row.steps_json),
       repeat: Number(row.repeat),
+      service_ids: serviceIds,
       created_at: row.created_at,
       updated_at: row.updated_at,
     };
@@ -175,7 +232,7 @@ export function createOncallService(deps: {
     const at = clock.now();
     const people = new Map<string, Recipient>();
     const notes: string[] = [];
-    for (const target of policy.steps[step]?.targets ?? []) {
+    for (const target of policy.levels[step]?.targets ?? []) {
       const userIds: Array<{ id: string; via: string }> = [];
       if (target.type === 'user') userIds.push({ id: target.id, via: 'user' });
       else {
@@ -205,43 +262,125 @@ export function createOncallService(deps: {
     return { people: [...people.values()], notes };
   }
 
+  /** The page one person gets: text for email, the same fields as data for webhooks. */
+  async function pageMessage(
+    incident: IncidentView,
+    policyName: string,
+    step: number,
+    round: number,
+    person: Recipient,
+  ) {
+    const service = await catalog.findService(incident.service_id);
+    const ack = await deps.actionLink(incident.id, 'acknowledge', person.user_id);
+    const resolve = await deps.actionLink(incident.id, 'resolve', person.user_id);
+    const url = `${deps.baseUrl()}/incidents/${incident.id}`;
+    const text = [
+      `[${incident.severity}] ${incident.title}`,
+      `Service: ${service?.name ?? incident.service_id}`,
+      `Triggered: ${incident.triggered_at}`,
+      `Escalation: ${policyName}, level ${step + 1}${round > 0 ? ` (repeat ${round})` : ''}, via ${person.via}`,
+      ...(service?.runbook_url ? [`Runbook: ${service.runbook_url}`] : []),
+      '',
+      `Open: ${url}`,
+      `Acknowledge: ${ack}`,
+      `Resolve: ${resolve}`,
+    ].join('\n');
+    return {
+      subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}`,
+      text,
+      data: {
+        kind: 'page',
+        incident_id: incident.id,
+        incident_number: incident.number,
+        title: incident.title,
+        severity: incident.severity,
+        service: service?.name ?? incident.service_id,
+        runbook_url: service?.runbook_url ?? null,
+        url,
+        acknowledge_url: ack,
+        resolve_url: resolve,
+        escalation_level: step + 1,
+        round,
+        user_id: person.user_id,
+      },
+    };
+  }
+
+  /** Sends one page now on one contact method and logs it on the timeline (in `tx`). */
+  async function sendPage(
+    tx: Db,
+    incident: IncidentView,
+    meta: { policy_id: string; step: number; round: number },
+    person: Recipient,
+    contact: ContactStep,
+    message: Awaited<ReturnType<typeof pageMessage>>,
+  ) {
+    const at = now();
+    const where = `escalation level ${meta.step + 1}, via ${person.via}`;
+    const after = contact.delay_seconds > 0 ? ` after ${contact.delay_seconds} s` : '';
+    const ready = deps.notifier.isConfigured(contact.channel);
+    const id = ready
+      ? await deps.notifier.send(tx, {
+          channel: contact.channel,
+          target: contact.address,
+          subject: message.subject,
+          text: message.text,
+          data: message.data,
+          source: `incident:${incident.id}`,
+        })
+      : null;
+    await deps.incidents.addTimeline(
+      tx,
+      incident.id,
+      at,
+      'notification',
+      ENGOPS,
+      ready
+        ? `Paged ${person.name} by ${contact.channel}${after} (${where})`
+        : `Could not page ${person.name}: ${contact.channel} is not configured (escalation level ${meta.step + 1})`,
+      {
+        user_id: person.user_id,
+        channel: contact.channel,
+        contact_method_id: contact.contact_method_id,
+        policy_id: meta.policy_id,
+        step: meta.step + 1,
+        round: meta.round,
+      },
+    );
+    return id;
+  }
+
+  /** The level after (step, round) of a policy, or null after the last repeat. */
+  function nextOf(policy: EscalationPolicy, step: number, round: number) {
+    return step + 1 < policy.levels.length
+      ? { step: step + 1, round }
+      : round < policy.repeat
+        ? { step: 0, round: round + 1 }
+        : null;
+  }
+
   /**
    * Everything one escalation step does, prepared outside the transaction: returns the writes
-   * (emails, timeline, page records, the next step's job).
+   * (pages now, delayed notification-rule jobs, timeline, page records, the next step's job).
    */
   async function prepareStep(incident: IncidentView, policy: EscalationPolicy, step: number, round: number) {
     const { people, notes } = await recipients(policy, step);
-    const service = await catalog.findService(incident.service_id);
-    const emailReady = deps.notifier.isConfigured('email');
-    const messages: Array<{ person: Recipient; subject: string; text: string }> = [];
+    const prepared: Array<{
+      person: Recipient;
+      plan: ContactStep[];
+      message: Awaited<ReturnType<typeof pageMessage>>;
+    }> = [];
     for (const person of people) {
-      const ack = await deps.actionLink(incident.id, 'acknowledge', person.user_id);
-      const resolve = await deps.actionLink(incident.id, 'resolve', person.user_id);
-      const text = [
-        `[${incident.severity}] ${incident.title}`,
-        `Service: ${service?.name ?? incident.service_id}`,
-        `Triggered: ${incident.triggered_at}`,
-        `Escalation: ${policy.name}, level ${step + 1}${round > 0 ? ` (repeat ${round})` : ''}, via ${person.via}`,
-        ...(service?.runbook_url ? [`Runbook: ${service.runbook_url}`] : []),
-        '',
-        `Open: ${deps.baseUrl()}/incidents/${incident.id}`,
-        `Acknowledge: ${ack}`,
-        `Resolve: ${resolve}`,
-      ].join('\n');
-      messages.push({
+      prepared.push({
         person,
-        subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}`,
-        text,
+        plan: await contacts.plan(person.user_id, person.email),
+        message: await pageMessage(incident, policy.name, step, round, person),
       });
     }
     const at = now();
-    const delayMs = (policy.steps[step]?.delay_minutes ?? 0) * 60_000;
-    const next =
-      step + 1 < policy.steps.length
-        ? { step: step + 1, round }
-        : round < policy.repeat
-          ? { step: 0, round: round + 1 }
-          : null;
+    const delayMs = (policy.levels[step]?.delay_seconds ?? 0) * 1000;
+    const next = nextOf(policy, step, round);
+    const meta = { policy_id: policy.id, step, round };
 
     return async (tx: Db) => {
       for (const note of notes)
@@ -250,7 +389,8 @@ export function createOncallService(deps: {
           step: step + 1,
           round,
         });
-      for (const { person, subject, text } of messages) {
+      for (const { person, plan, message } of prepared) {
+        // One page record per person and step: a step job run twice pages nobody twice.
         const fresh = await repo.insertPage(tx, {
           id: newId('page'),
           incident_id: incident.id,
@@ -262,27 +402,55 @@ export function createOncallService(deps: {
           at,
         });
         if (!fresh) continue;
-        if (emailReady) {
-          await deps.notifier.send(tx, {
-            channel: 'email',
-            target: person.email,
-            subject,
-            text,
-            data: { incident_id: incident.id },
-            source: `incident:${incident.id}`,
+        if (plan.length === 0)
+          await deps.incidents.addTimeline(
+            tx,
+            incident.id,
+            at,
+            'notification',
+            ENGOPS,
+            `Could not page ${person.name}: no verified contact method (escalation level ${step + 1})`,
+            { user_id: person.user_id, policy_id: policy.id, step: step + 1, round },
+          );
+        const sent: string[] = [];
+        for (const contact of plan) {
+          if (contact.delay_seconds === 0 || !contact.contact_method_id) {
+            const id = await sendPage(tx, incident, meta, person, contact, message);
+            if (id) sent.push(id);
+            continue;
+          }
+          const payload: NotifyPayload = {
+            ...meta,
+            incident_id: incident.id,
+            user_id: person.user_id,
+            contact_method_id: contact.contact_method_id,
+            delay_seconds: contact.delay_seconds,
+            via: person.via,
+          };
+          await deps.jobs.enqueue(tx, {
+            kind: NOTIFY_RULE_JOB,
+            payload,
+            runAt: new Date(Date.parse(at) + contact.delay_seconds * 1000),
+            dedupeKey: `notify:${incident.id}:${round}:${step}:${person.user_id}:${contact.rule_id}`,
+            maxAttempts: 10,
           });
         }
-        await deps.incidents.addTimeline(
-          tx,
-          incident.id,
-          at,
-          'notification',
-          ENGOPS,
-          emailReady
-            ? `Paged ${person.name} by email (escalation level ${step + 1}, via ${person.via})`
-            : `Could not page ${person.name}: email is not configured (escalation level ${step + 1})`,
-          { user_id: person.user_id, channel: 'email', policy_id: policy.id, step: step + 1, round },
-        );
+        // A page whose every delivery fails for good escalates at once rather than disappearing.
+        if (sent.length > 0) {
+          const watch: WatchPayload = {
+            ...meta,
+            incident_id: incident.id,
+            user_id: person.user_id,
+            notification_ids: sent,
+          };
+          await deps.jobs.enqueue(tx, {
+            kind: PAGE_WATCH_JOB,
+            payload: watch,
+            runAt: new Date(Date.parse(at) + 30_000),
+            dedupeKey: `page-watch:${incident.id}:${round}:${step}:${person.user_id}`,
+            maxAttempts: 12,
+          });
+        }
       }
       if (next) {
         const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next };
@@ -325,6 +493,77 @@ export function createOncallService(deps: {
     if (!row) return;
     const write = await prepareStep(incident, policyView(row), payload.step, payload.round);
     await db.transaction().execute(write);
+  });
+
+  // Every delivery of a page failed for good (retries exhausted): escalate to the next level now.
+  deps.worker.register(PAGE_WATCH_JOB, async (job) => {
+    const p = job.payload as WatchPayload;
+    const incident = await deps.incidents.get(p.incident_id);
+    if (incident.status !== 'triggered') return;
+    const rows = await db
+      .selectFrom('notifications')
+      .select(['id', 'status'])
+      .where('id', 'in', p.notification_ids)
+      .execute();
+    if (rows.some((r) => r.status === 'delivered')) return;
+    // Still retrying: look again later (the job's own backoff).
+    if (rows.some((r) => r.status === 'pending')) throw new Error('page deliveries are still being retried');
+    const row = await repo.getPolicy(db, p.policy_id);
+    if (!row) return;
+    const policy = policyView(row);
+    const next = nextOf(policy, p.step, p.round);
+    const user = await catalog.getUser(p.user_id).catch(() => null);
+    const at = now();
+    await db.transaction().execute(async (tx) => {
+      await deps.incidents.addTimeline(
+        tx,
+        incident.id,
+        at,
+        'escalation',
+        ENGOPS,
+        next
+          ? `Every delivery to ${user?.name ?? p.user_id} failed; escalating to level ${next.step + 1} now`
+          : `Every delivery to ${user?.name ?? p.user_id} failed, and the policy has no further level`,
+        { user_id: p.user_id, policy_id: p.policy_id, step: p.step + 1, round: p.round },
+      );
+      if (!next) return;
+      const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next };
+      // Its own key: the regular step job still runs later and pages nobody twice.
+      await deps.jobs.enqueue(tx, {
+        kind: ESCALATION_STEP_JOB,
+        payload,
+        runAt: new Date(at),
+        dedupeKey: `escalate-early:${incident.id}:${next.round}:${next.step}`,
+        maxAttempts: 10,
+      });
+    });
+  });
+
+  // A notification rule's later contact ("again by email after 5 minutes"), unless acknowledged.
+  deps.worker.register(NOTIFY_RULE_JOB, async (job) => {
+    const payload = job.payload as NotifyPayload;
+    const incident = await deps.incidents.get(payload.incident_id);
+    if (incident.status !== 'triggered') return;
+    const method = await contacts.verifiedMethod(payload.contact_method_id);
+    const user = await catalog.getUser(payload.user_id).catch(() => null);
+    if (!method || !user || user.disabled) return;
+    const policy = await repo.getPolicy(db, payload.policy_id);
+    const person: Recipient = { user_id: user.id, name: user.name, email: user.email, via: payload.via };
+    const message = await pageMessage(
+      incident,
+      policy?.name ?? payload.policy_id,
+      payload.step,
+      payload.round,
+      person,
+    );
+    const contact: ContactStep = {
+      channel: method.type as ContactStep['channel'],
+      address: method.address,
+      delay_seconds: payload.delay_seconds,
+      contact_method_id: method.id,
+      rule_id: null,
+    };
+    await db.transaction().execute((tx) => sendPage(tx, incident, payload, person, contact, message));
   });
 
   return {
@@ -449,6 +688,23 @@ export function createOncallService(deps: {
       });
     },
 
+    async deleteOverride(ctx: AuditContext, id: string, overrideId: string): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const schedule = await mustSchedule(tx, id);
+        const row = await repo.getOverride(tx, id, overrideId);
+        if (!row)
+          throw new AppError('ONCALL_OVERRIDE_NOT_FOUND', `Schedule ${id} has no override ${overrideId}.`);
+        await repo.deleteOverride(tx, overrideId);
+        await audit.record(tx, ctx, {
+          action: 'schedule.override_delete',
+          targetType: 'schedule',
+          targetId: id,
+          teamId: schedule.team_id,
+          before: { override_id: row.id, user_id: row.user_id, start: row.start_at, end: row.end_at },
+        });
+      });
+    },
+
     async oncall(id: string, when?: Date) {
       const at = when ?? clock.now();
       await mustSchedule(db, id);
@@ -516,22 +772,13 @@ export function createOncallService(deps: {
 
     async createPolicy(ctx: AuditContext, input: CreatePolicy): Promise<EscalationPolicy> {
       await catalog.getTeam(input.team_id);
-      for (const [i, step] of input.steps.entries()) {
-        for (const [j, target] of step.targets.entries()) {
-          const path = `body.steps.${i}.targets.${j}.id`;
-          if (target.type === 'user') await checkUsers([target.id], path);
-          else if (!(await repo.getSchedule(db, target.id)))
-            throw new AppError('ONCALL_INVALID_PARTICIPANT', `No schedule has id ${target.id}.`, {
-              errors: [{ path, message: `unknown schedule ${target.id}` }],
-            });
-        }
-      }
+      await checkTargets(input.levels, input.team_id);
       const at = now();
       const row: PolicyRow = {
         id: newId('esc'),
         name: input.name,
         team_id: input.team_id,
-        steps_json: JSON.stringify(input.steps),
+        steps_json: JSON.stringify(input.levels),
         repeat: input.repeat,
         created_at: at,
         updated_at: at,
@@ -543,100 +790,136 @@ export function createOncallService(deps: {
           targetType: 'escalation_policy',
           targetId: row.id,
           teamId: row.team_id,
-          after: { name: row.name, steps: input.steps, repeat: input.repeat },
+          after: { name: row.name, levels: input.levels, repeat: input.repeat },
         });
       });
       return policyView(row);
     },
 
+    async updatePolicy(ctx: AuditContext, id: string, input: UpdatePolicy): Promise<EscalationPolicy> {
+      const current = await mustPolicy(db, id);
+      if (input.levels) await checkTargets(input.levels, current.team_id);
+      const row = await db.transaction().execute(async (tx) => {
+        const before = await mustPolicy(tx, id);
+        const set = {
+          name: input.name ?? before.name,
+          steps_json: input.levels ? JSON.stringify(input.levels) : before.steps_json,
+          repeat: input.repeat ?? Number(before.repeat),
+          updated_at: now(),
+        };
+        await repo.updatePolicy(tx, id, set);
+        await audit.record(tx, ctx, {
+          action: 'escalation_policy.update',
+          targetType: 'escalation_policy',
+          targetId: id,
+          teamId: before.team_id,
+          before: {
+            name: before.name,
+            levels: parseLevels(before.steps_json),
+            repeat: Number(before.repeat),
+          },
+          after: { name: set.name, levels: parseLevels(set.steps_json), repeat: set.repeat },
+        });
+        return { ...before, ...set };
+      });
+      // Escalations under way pick up the new levels at their next step.
+      return policyView(row, await repo.servicesOfPolicy(db, id));
+    },
+
+    async deletePolicy(ctx: AuditContext, id: string): Promise<void> {
+      await db.transaction().execute(async (tx) => {
+        const before = await mustPolicy(tx, id);
+        const services = await repo.servicesOfPolicy(tx, id);
+        if (services.length > 0)
+          throw new AppError(
+            'ONCALL_POLICY_IN_USE',
+            `${services.length} service(s) page through this policy: ${services.join(', ')}.`,
+          );
+        await repo.deletePolicy(tx, id);
+        await audit.record(tx, ctx, {
+          action: 'escalation_policy.delete',
+          targetType: 'escalation_policy',
+          targetId: id,
+          teamId: before.team_id,
+          before: {
+            name: before.name,
+            levels: parseLevels(before.steps_json),
+            repeat: Number(before.repeat),
+          },
+        });
+      });
+    },
+
     async getPolicy(id: string): Promise<EscalationPolicy> {
-      return policyView(await mustPolicy(db, id));
+      return policyView(await mustPolicy(db, id), await repo.servicesOfPolicy(db, id));
     },
 
     async listPolicies(teamId?: string): Promise<EscalationPolicy[]> {
-      return (await repo.listPolicies(db, teamId)).map(policyView);
+      const links = await repo.allServiceLinks(db);
+      const byPolicy = new Map<string, string[]>();
+      for (const l of links)
+        byPolicy.set(l.escalation_policy_id, [...(byPolicy.get(l.escalation_policy_id) ?? []), l.service_id]);
+      return (await repo.listPolicies(db, teamId)).map((r) => policyView(r, byPolicy.get(r.id) ?? []));
     },
 
-    async setServicePolicy(ctx: AuditContext, serviceId: string, policyId: string) {
-      const service = await catalog.getService(serviceId);
-      const policy = await mustPolicy(db, policyId);
-      if (policy.team_id !== service.team_id)
-        throw new AppError(
-          'ONCALL_TEAM_MISMATCH',
-          `Escalation policy ${policyId} belongs to another team than service ${service.name}.`,
-        );
-      const at = now();
-      await db.transaction().execute(async (tx) => {
-        await repo.setServicePolicy(tx, service.id, policyId, at);
-        await audit.record(tx, ctx, {
-          action: 'service.escalation_policy',
-          targetType: 'service',
-          targetId: service.id,
-          teamId: service.team_id,
-          after: { escalation_policy_id: policyId },
-        });
+    /**
+     * PATCH /api/v1/services/{id} `{escalation_policy_id}` (the catalog's transaction): links the
+     * service to a policy of its own team, or unlinks it with null.
+     */
+    async onServicePatch(
+      tx: Db,
+      ctx: AuditContext,
+      service: { id: string; team_id: string; name: string },
+      patch: { escalation_policy_id?: string | null | undefined },
+    ): Promise<void> {
+      const policyId = patch.escalation_policy_id;
+      const before = await repo.servicePolicy(tx, service.id);
+      if (policyId === undefined) {
+        // A service moved to another team keeps no policy of its old team.
+        if (before) {
+          const policy = await repo.getPolicy(tx, before.escalation_policy_id);
+          if (policy && policy.team_id !== service.team_id) await repo.clearServicePolicy(tx, service.id);
+        }
+        return;
+      }
+      if (policyId !== null) {
+        const policy = await repo.getPolicy(tx, policyId);
+        if (!policy)
+          throw new AppError(
+            'ONCALL_ESCALATION_POLICY_NOT_FOUND',
+            `No escalation policy has id ${policyId}.`,
+            {
+              errors: [{ path: 'body.escalation_policy_id', message: 'unknown escalation policy' }],
+            },
+          );
+        if (policy.team_id !== service.team_id)
+          throw new AppError(
+            'ONCALL_TEAM_MISMATCH',
+            `Escalation policy ${policy.name} belongs to another team than service ${service.name}.`,
+            { errors: [{ path: 'body.escalation_policy_id', message: 'belongs to another team' }] },
+          );
+        await repo.setServicePolicy(tx, service.id, policyId, now());
+      } else await repo.clearServicePolicy(tx, service.id);
+      await audit.record(tx, ctx, {
+        action: 'service.escalation_policy',
+        targetType: 'service',
+        targetId: service.id,
+        teamId: service.team_id,
+        before: { escalation_policy_id: before?.escalation_policy_id ?? null },
+        after: { escalation_policy_id: policyId },
       });
-      return { service_id: service.id, escalation_policy_id: policyId, updated_at: at };
     },
 
+    /** GET /api/v1/services/{id}/escalation-policy: null policy = the service is flagged. */
     async servicePolicy(serviceId: string) {
-      return (await repo.servicePolicy(db, serviceId)) ?? null;
-    },
-
-    /** Hours on call, off-hours hours (policy.on_call.off_hours, each person's zone) and pages. */
-    async load(teamId: string, from: string, to: string) {
-      await catalog.getTeam(teamId);
-      const policy = await deps.policy.current();
-      const { weekday_start, weekday_end } = policy.on_call.off_hours;
-      const f = Date.parse(from);
-      const t = Date.parse(to);
-      const byUser = new Map<string, Array<{ start: number; end: number }>>();
-      for (const row of await repo.listSchedules(db, teamId)) {
-        const def = await definition(row, { from, to });
-        for (const s of renderShifts(def, from, to)) {
-          const list = byUser.get(s.user_id) ?? [];
-          list.push({ start: Date.parse(s.start), end: Date.parse(s.end) });
-          byUser.set(s.user_id, list);
-        }
-      }
-      const pages = new Map(
-        (await repo.pagesByTeam(db, teamId, new Date(f).toISOString(), new Date(t).toISOString())).map(
-          (p) => [p.user_id, Number(p.n)],
-        ),
-      );
-      const people = [];
-      for (const userId of new Set([...byUser.keys(), ...pages.keys()])) {
-        // Overlapping shifts (two schedules) count once.
-        const merged: Array<{ start: number; end: number }> = [];
-        for (const i of (byUser.get(userId) ?? []).sort((a, b) => a.start - b.start)) {
-          const last = merged[merged.length - 1];
-          if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
-          else merged.push({ ...i });
-        }
-        const zone = await catalog.getUser(userId).then(
-          (u) => u.time_zone,
-          () => 'UTC',
-        );
-        let onCall = 0;
-        let off = 0;
-        for (const i of merged) {
-          onCall += i.end - i.start;
-          off += offHoursMs(zone, i.start, i.end, weekday_start, weekday_end);
-        }
-        people.push({
-          user_id: userId,
-          hours_on_call: Math.round((onCall / 3_600_000) * 100) / 100,
-          off_hours_hours: Math.round((off / 3_600_000) * 100) / 100,
-          pages: pages.get(userId) ?? 0,
-        });
-      }
-      people.sort((a, b) => b.hours_on_call - a.hours_on_call || a.user_id.localeCompare(b.user_id));
+      const service = await catalog.getService(serviceId);
+      const link = await repo.servicePolicy(db, service.id);
+      const row = link ? await repo.getPolicy(db, link.escalation_policy_id) : undefined;
       return {
-        team_id: teamId,
-        from: new Date(f).toISOString(),
-        to: new Date(t).toISOString(),
-        working_hours: { start: weekday_start, end: weekday_end },
-        people,
+        service_id: service.id,
+        escalation_policy_id: row?.id ?? null,
+        policy: row ? policyView(row, await repo.servicesOfPolicy(db, row.id)) : null,
+        updated_at: link?.updated_at ?? null,
       };
     },
   };

@@ -270,9 +270,9 @@ for (const engine of ENGINES) {
         body: {
           name: 'Payments',
           team_id: teamId,
-          steps: [
-            { delay_minutes: 5, targets: [{ type: 'schedule', id: scheduleId }] },
-            { delay_minutes: 10, targets: [{ type: 'user', id: people.carol.id }] },
+          levels: [
+            { delay_seconds: 300, targets: [{ type: 'schedule', id: scheduleId }] },
+            { delay_seconds: 600, targets: [{ type: 'user', id: people.carol.id }] },
           ],
         },
       });
@@ -282,14 +282,21 @@ for (const engine of ENGINES) {
         body: {
           name: 'x',
           team_id: teamId,
-          steps: [{ delay_minutes: 5, targets: [{ type: 'user', id: 'usr_x' }] }],
+          levels: [{ delay_seconds: 300, targets: [{ type: 'user', id: 'usr_x' }] }],
         },
       });
       expect(badPolicy.status).toBe(400);
-      const link = await t.call('PUT', `/api/v1/services/${serviceId}/escalation-policy`, {
+      expect(badPolicy.json.errors[0].path).toBe('body.levels.0.targets.0.id');
+      const unlinked = await t.call('GET', `/api/v1/services/${serviceId}/escalation-policy`);
+      expect(unlinked.json).toMatchObject({ escalation_policy_id: null, policy: null });
+      const link = await t.call('PATCH', `/api/v1/services/${serviceId}`, {
         body: { escalation_policy_id: policy.json.id },
       });
       expect(link.status).toBe(200);
+      const linked = await t.call('GET', `/api/v1/services/${serviceId}/escalation-policy`);
+      expect(linked.json.escalation_policy_id).toBe(policy.json.id);
+      expect(linked.json.policy.levels[1].delay_seconds).toBe(600);
+      expect(linked.json.policy.service_ids).toEqual([serviceId]);
       const key = (
         await t.call('POST', `/api/v1/services/${serviceId}/integrations`, {
           body: { kind: 'events-v2', name: 'monitoring' },

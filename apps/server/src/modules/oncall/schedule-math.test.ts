@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   coverageGaps,
+  isoOf,
   isValidTimeZone,
   localToUtc,
   offHoursMs,
@@ -346,5 +347,26 @@ describe('off-hours', () => {
     const start = Date.parse('2026-03-06T05:00:00Z');
     const end = Date.parse('2026-03-09T04:00:00Z');
     expect(offHoursMs('America/New_York', start, end, '09:00', '18:00') / H).toBe(71 - 9);
+  });
+});
+
+describe('isoOf', () => {
+  it('formats like Date#toISOString, across leap days, centuries and before 1970', () => {
+    const samples = [
+      0,
+      -1,
+      Date.parse('2024-02-29T23:59:59.999Z'),
+      Date.parse('2000-03-01T00:00:00.000Z'),
+      Date.parse('1900-02-28T12:34:56.789Z'),
+      Date.parse('0001-01-01T00:00:00.000Z'),
+      Date.parse('9999-12-31T23:59:59.999Z'),
+    ];
+    for (
+      let t = Date.parse('1960-01-01T00:00:00Z');
+      t < Date.parse('2100-01-01T00:00:00Z');
+      t += 7_919 * 3_600_000 + 1
+    )
+      samples.push(t);
+    for (const t of samples) expect(isoOf(t)).toBe(new Date(t).toISOString());
   });
 });

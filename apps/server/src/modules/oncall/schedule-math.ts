@@ -70,7 +70,7 @@ const MINUTE = 60_000;
 // Zone conversion with Intl.DateTimeFormat
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, Map<number, number>>();
+const offsetCache = new Map<string, Map<number, YearTable>>();
 
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
@@ -101,17 +101,8 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-/** The zone's UTC offset (ms, local minus UTC) at a UTC instant. Offsets are whole minutes here. */
-export function offsetAt(zone: string, utcMs: number): number {
-  const minute = Math.floor(utcMs / MINUTE);
-  let cache = offsetCache.get(zone);
-  if (!cache) {
-    cache = new Map();
-    offsetCache.set(zone, cache);
-  }
-  const hit = cache.get(minute);
-  if (hit !== undefined) return hit;
-  const at = minute * MINUTE;
+/** The zone's offset (ms) at a whole-minute UTC instant, asked of Intl (slow: microseconds). */
+function intlOffset(zone: string, at: number): number {
   const fields: Record<string, string> = {};
   for (const part of formatter(zone).formatToParts(new Date(at))) fields[part.type] = part.value;
   let year = Number(fields.year);
@@ -125,10 +116,99 @@ export function offsetAt(zone: string, utcMs: number): number {
     Number(fields.second),
   );
   // Date.UTC maps years 0-99 to 1900-1999; schedules never reach there, but stay exact.
-  const offset = Math.round((naive - at) / MINUTE) * MINUTE;
-  if (cache.size > 50_000) cache.clear();
-  cache.set(minute, offset);
-  return offset;
+  return Math.round((naive - at) / MINUTE) * MINUTE;
+}
+
+/** One span of a zone: the instants its offset changes (minute precision) and the offsets. */
+interface YearTable {
+  starts: number[];
+  offsets: number[];
+}
+
+/** Offsets are sampled this often to find the transitions (zones change at most twice a year). */
+const SAMPLE = 6 * HOUR;
+/** Tables cover fixed spans of 256 days (bucketed by arithmetic: no Date, which is slow). */
+const SPAN = 256 * DAY;
+
+function buildYearTable(zone: string, bucket: number): YearTable {
+  const from = bucket * SPAN;
+  const to = from + SPAN;
+  const starts = [from];
+  const offsets = [intlOffset(zone, from)];
+  let prevAt = from;
+  let prev = offsets[0]!;
+  for (let t = from + SAMPLE; prevAt < to; t += SAMPLE) {
+    const at = Math.min(t, to);
+    const offset = intlOffset(zone, at);
+    if (offset !== prev) {
+      // Bisect (prevAt, at] to the first minute with the new offset.
+      let lo = prevAt;
+      let hi = at;
+      while (hi - lo > MINUTE) {
+        const mid = lo + Math.floor((hi - lo) / MINUTE / 2) * MINUTE;
+        if (intlOffset(zone, mid) === prev) lo = mid;
+        else hi = mid;
+      }
+      if (hi < to) {
+        starts.push(hi);
+        offsets.push(intlOffset(zone, hi));
+      }
+      prev = offset;
+    }
+    prevAt = at;
+  }
+  return { starts, offsets };
+}
+
+/**
+ * The zone's UTC offset (ms, local minus UTC) at a UTC instant. Offsets are whole minutes here and
+ * are read at the instant's minute. Each zone-year's transitions are found once with Intl; then an
+ * offset is a binary search (this is what makes "who is on call" answer in microseconds).
+ */
+export function offsetAt(zone: string, utcMs: number): number {
+  const at = Math.floor(utcMs / MINUTE) * MINUTE;
+  const table = tableOf(zone, Math.floor(at / SPAN));
+  return table.offsets[indexAt(table, at)]!;
+}
+
+function tableOf(zone: string, bucket: number): YearTable {
+  let years = offsetCache.get(zone);
+  if (!years) {
+    years = new Map();
+    offsetCache.set(zone, years);
+  }
+  let table = years.get(bucket);
+  if (!table) {
+    table = buildYearTable(zone, bucket);
+    if (years.size > 200) years.clear();
+    years.set(bucket, table);
+  }
+  return table;
+}
+
+/** The index of the last transition at or before `at` (a whole minute) in its table. */
+function indexAt(table: YearTable, at: number): number {
+  const { starts } = table;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The offset if it is the same all through [lo, hi] (UTC ms), else null. */
+function constantOffset(zone: string, lo: number, hi: number): number | null {
+  const a = Math.floor(lo / MINUTE) * MINUTE;
+  const b = Math.floor(hi / MINUTE) * MINUTE;
+  const bucket = Math.floor(a / SPAN);
+  if (Math.floor(b / SPAN) !== bucket) return null;
+  const table = tableOf(zone, bucket);
+  const i = indexAt(table, a);
+  const next = table.starts[i + 1];
+  return next === undefined || next > b ? table.offsets[i]! : null;
 }
 
 /** The local wall-clock time (naive ms) of a UTC instant. */
@@ -141,6 +221,9 @@ export function utcToLocal(zone: string, utcMs: number): number {
  * (it is read with the offset in force before the gap); an ambiguous time takes its first occurrence.
  */
 export function localToUtc(zone: string, naive: number): number {
+  // Fast path: no offset change within two days either side (offsets stay within +-26 h).
+  const constant = constantOffset(zone, naive - 2 * DAY, naive + 2 * DAY);
+  if (constant !== null) return naive - constant;
   const before = offsetAt(zone, naive - DAY);
   const after = offsetAt(zone, naive + DAY);
   const candidates: number[] = [];
@@ -182,8 +265,18 @@ export function parseLocal(text: string): number | null {
   return naive;
 }
 
+const clocks = new Map<string, number | null>();
+
 /** "HH:MM" as minutes after midnight (00:00-24:00), or null. */
 export function parseClock(text: string): number | null {
+  const hit = clocks.get(text);
+  if (hit !== undefined) return hit;
+  const minutes = parseClockText(text);
+  if (clocks.size < 10_000) clocks.set(text, minutes);
+  return minutes;
+}
+
+function parseClockText(text: string): number | null {
   const m = /^(\d{2}):(\d{2})$/.exec(text);
   if (!m) return null;
   const minutes = Number(m[1]) * 60 + Number(m[2]);
@@ -208,27 +301,115 @@ function turnStep(layer: ScheduleLayer): number {
   return length * (unit === 'hour' ? HOUR : unit === 'day' ? DAY : 7 * DAY);
 }
 
+/** Parsed layer starts, per layer object (a schedule is asked many questions). */
+const layerStarts = new WeakMap<ScheduleLayer, number>();
+
+function layerStart(layer: ScheduleLayer): number {
+  let start = layerStarts.get(layer);
+  if (start === undefined) {
+    const parsed = parseLocal(layer.start);
+    if (parsed === null) throw new Error(`invalid layer start ${layer.start}`);
+    start = parsed;
+    layerStarts.set(layer, start);
+  }
+  return start;
+}
+
+/** The UTC start of an hour-turn layer, per layer object and zone. */
+const hourOrigins = new WeakMap<ScheduleLayer, { zone: string; utc: number }>();
+
+function hourLayerOrigin(zone: string, layer: ScheduleLayer, start: number): number {
+  const hit = hourOrigins.get(layer);
+  if (hit && hit.zone === zone) return hit.utc;
+  const utc = localToUtc(zone, start);
+  hourOrigins.set(layer, { zone, utc });
+  return utc;
+}
+
+interface ParsedOverride {
+  user: string;
+  start: number;
+  end: number;
+}
+
+/** Overrides as numbers sorted by start, and the longest, per overrides array (parsed once). */
+const parsedOverrides = new WeakMap<
+  readonly ScheduleOverride[],
+  { list: ParsedOverride[]; longest: number }
+>();
+
+function overridesOf(schedule: ScheduleDefinition): { list: ParsedOverride[]; longest: number } {
+  const list = schedule.overrides;
+  if (!list || list.length === 0) return { list: [], longest: 0 };
+  let parsed = parsedOverrides.get(list);
+  if (!parsed) {
+    const sorted = list
+      .map((o) => ({ user: o.user_id, start: Date.parse(o.start), end: Date.parse(o.end) }))
+      .filter((o) => o.end > o.start)
+      .sort((a, b) => a.start - b.start);
+    parsed = { list: sorted, longest: sorted.reduce((m, o) => Math.max(m, o.end - o.start), 0) };
+    parsedOverrides.set(list, parsed);
+  }
+  return parsed;
+}
+
+/** The overrides overlapping [from, to), in start order: a binary search, not a scan. */
+function overridesIn(schedule: ScheduleDefinition, from: number, to: number): ParsedOverride[] {
+  const { list, longest } = overridesOf(schedule);
+  // Only overrides starting in (from - longest, to) can overlap.
+  let lo = 0;
+  let hi = list.length;
+  const earliest = from - longest;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.start <= earliest) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: ParsedOverride[] = [];
+  for (let i = lo; i < list.length && list[i]!.start < to; i++) if (list[i]!.end > from) out.push(list[i]!);
+  return out;
+}
+
 /** The instant turn `k` of a layer starts (k = 0 at the layer's start). */
-export function turnStart(zone: string, layer: ScheduleLayer, k: number): number {
-  const start = parseLocal(layer.start);
-  if (start === null) throw new Error(`invalid layer start ${layer.start}`);
-  if (layer.rotation.unit === 'hour') return localToUtc(zone, start) + k * turnStep(layer);
-  return localToUtc(zone, start + k * turnStep(layer));
+export function turnStart(
+  zone: string,
+  layer: ScheduleLayer,
+  k: number,
+  toUtc?: (naive: number) => number,
+): number {
+  const start = layerStart(layer);
+  if (layer.rotation.unit === 'hour') return hourLayerOrigin(zone, layer, start) + k * turnStep(layer);
+  const naive = start + k * turnStep(layer);
+  return toUtc ? toUtc(naive) : localToUtc(zone, naive);
+}
+
+/**
+ * localToUtc for wall times near [from, to): when the zone's offset does not change from eight days
+ * before to eight days after, a subtraction (valid for wall times within five days either side, as
+ * offsets stay within 26 hours); otherwise, or farther out, localToUtc itself.
+ */
+function localConverter(zone: string, from: number, to: number): (naive: number) => number {
+  const c = constantOffset(zone, from - 8 * DAY, to + 8 * DAY);
+  if (c === null) return (naive) => localToUtc(zone, naive);
+  const lo = from - 5 * DAY;
+  const hi = to + 5 * DAY;
+  return (naive) => (naive >= lo && naive <= hi ? naive - c : localToUtc(zone, naive));
 }
 
 /** Turns (unrestricted) of one layer overlapping [from, to). */
 function layerTurns(zone: string, layer: ScheduleLayer, from: number, to: number): LayerInterval[] {
   const n = layer.participants.length;
   if (n === 0 || layer.rotation.length <= 0) return [];
-  const first = turnStart(zone, layer, 0);
+  const conv = localConverter(zone, from, to);
+  const first = turnStart(zone, layer, 0, conv);
   if (to <= first) return [];
   const step = turnStep(layer);
   let k = Math.max(0, Math.floor((from - first) / step));
-  while (k > 0 && turnStart(zone, layer, k) > from) k--;
-  while (turnStart(zone, layer, k + 1) <= from) k++;
+  while (k > 0 && turnStart(zone, layer, k, conv) > from) k--;
+  while (turnStart(zone, layer, k + 1, conv) <= from) k++;
   const out: LayerInterval[] = [];
-  for (let s = turnStart(zone, layer, k); s < to; k++) {
-    const e = turnStart(zone, layer, k + 1);
+  for (let s = turnStart(zone, layer, k, conv); s < to; k++) {
+    const e = turnStart(zone, layer, k + 1, conv);
     if (e > from) out.push({ user: layer.participants[k % n]!, start: s, end: e });
     s = e;
   }
@@ -243,17 +424,19 @@ function restrictionWindows(
   to: number,
 ): Interval[] {
   const windows: Interval[] = [];
+  const conv = localConverter(zone, from, to);
   const firstDay = Math.floor(utcToLocal(zone, from) / DAY) * DAY - 2 * DAY;
   const lastDay = Math.floor(utcToLocal(zone, to) / DAY) * DAY + DAY;
   for (let day = firstDay; day <= lastDay; day += DAY) {
-    const weekday = WEEKDAYS[new Date(day).getUTCDay()]!;
+    // 1 January 1970 was a Thursday (index 4).
+    const weekday = WEEKDAYS[(((Math.floor(day / DAY) + 4) % 7) + 7) % 7]!;
     for (const r of restrictions) {
       if (!r.days.includes(weekday)) continue;
       const f = parseClock(r.from) ?? 0;
       let t = parseClock(r.to) ?? 24 * 60;
       if (t <= f) t += 24 * 60;
-      const start = localToUtc(zone, day + f * MINUTE);
-      const end = localToUtc(zone, day + t * MINUTE);
+      const start = conv(day + f * MINUTE);
+      const end = conv(day + t * MINUTE);
       if (end > from && start < to && end > start) windows.push({ start, end });
     }
   }
@@ -295,86 +478,136 @@ export function layerIntervals(
 // ---------------------------------------------------------------------------------------------
 // Final shifts
 
-interface Cover {
+/**
+ * Extends `user`'s open shift in this layer to `segEnd` when it ends where the segment starts, or
+ * opens a new one. The same person twice in one segment (two overrides) stays one shift.
+ */
+function extendShift(
+  open: Map<string, RawShift>,
+  done: RawShift[],
+  user: string,
+  layer: string,
+  segStart: number,
+  segEnd: number,
+): void {
+  const current = open.get(user);
+  if (current && current.end === segStart) current.end = segEnd;
+  else if (!current || current.end < segEnd) {
+    const shift = { user, layer, start: segStart, end: segEnd };
+    open.set(user, shift);
+    done.push(shift);
+  }
+}
+
+interface RawShift {
   user: string;
   layer: string;
+  start: number;
+  end: number;
+}
+
+function toShift(d: RawShift): Shift {
+  return { user_id: d.user, layer: d.layer, start: isoOf(d.start), end: isoOf(d.end) };
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `new Date(ms).toISOString()` for years 0-9999, by arithmetic (Howard Hinnant's civil-from-days):
+ * Date's own formatting dominated the rendering of a year of shifts.
+ */
+export function isoOf(ms: number): string {
+  const days = Math.floor(ms / DAY);
+  let rest = ms - days * DAY;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const hour = Math.floor(rest / HOUR);
+  rest -= hour * HOUR;
+  const minute = Math.floor(rest / MINUTE);
+  rest -= minute * MINUTE;
+  const second = Math.floor(rest / 1000);
+  const milli = rest - second * 1000;
+  const y = year < 1000 ? `${year}`.padStart(4, '0') : `${year}`;
+  const m3 = milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : `${milli}`;
+  return `${y}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${m3}Z`;
 }
 
 /** The final shifts in [from, to) (UTC ms), layers stacked and overrides applied, by start. */
 export function renderShifts(schedule: ScheduleDefinition, from: number, to: number): Shift[] {
+  return renderRaw(schedule, from, to).map(toShift);
+}
+
+function renderRaw(schedule: ScheduleDefinition, from: number, to: number): RawShift[] {
   if (!(to > from)) return [];
   const zone = schedule.time_zone;
   const perLayer = schedule.layers.map((layer) => ({
     name: layer.name,
     intervals: layerIntervals(zone, layer, from, to),
   }));
-  const overrides = (schedule.overrides ?? [])
-    .map((o) => ({ user: o.user_id, start: Date.parse(o.start), end: Date.parse(o.end) }))
-    .filter((o) => o.end > from && o.start < to && o.end > o.start);
+  const overrides = overridesIn(schedule, from, to);
 
-  const bounds = new Set<number>([from, to]);
+  let n = 2 + 2 * overrides.length;
+  for (const l of perLayer) n += 2 * l.intervals.length;
+  const raw = new Float64Array(n);
+  let k = 0;
+  raw[k++] = from;
+  raw[k++] = to;
   for (const l of perLayer)
     for (const i of l.intervals) {
-      bounds.add(Math.max(from, i.start));
-      bounds.add(Math.min(to, i.end));
+      raw[k++] = Math.max(i.start, from);
+      raw[k++] = Math.min(i.end, to);
     }
   for (const o of overrides) {
-    bounds.add(Math.max(from, o.start));
-    bounds.add(Math.min(to, o.end));
+    raw[k++] = Math.max(o.start, from);
+    raw[k++] = Math.min(o.end, to);
   }
-  const points = [...bounds].sort((a, b) => a - b);
+  raw.sort(); // a typed array sorts numerically, natively
+  const points: number[] = [];
+  for (const p of raw) if (points.length === 0 || points[points.length - 1] !== p) points.push(p);
 
-  const open = new Map<string, { shift: Shift; end: number }>();
-  const done: Array<{ shift: Shift; start: number }> = [];
+  // Open shifts by layer (overrides last) and person; ends are numbers, written out at the end.
+  const open = perLayer.map(() => new Map<string, RawShift>());
+  const openOverrides = new Map<string, RawShift>();
+  const done: RawShift[] = [];
   const cursor = perLayer.map(() => 0);
   for (let p = 0; p + 1 < points.length; p++) {
     const segStart = points[p]!;
     const segEnd = points[p + 1]!;
-    let covers: Cover[] = overrides
-      .filter((o) => o.start <= segStart && o.end >= segEnd)
-      .map((o) => ({ user: o.user, layer: 'override' }));
-    if (covers.length === 0) {
-      for (let li = perLayer.length - 1; li >= 0; li--) {
-        const layer = perLayer[li]!;
-        // Intervals of one layer are sorted and do not overlap: walk a cursor forward.
-        let c = cursor[li]!;
-        while (c < layer.intervals.length && layer.intervals[c]!.end <= segStart) c++;
-        cursor[li] = c;
-        const hits: Cover[] = [];
-        for (let j = c; j < layer.intervals.length && layer.intervals[j]!.start <= segStart; j++) {
-          const i = layer.intervals[j]!;
-          if (i.end >= segEnd) hits.push({ user: i.user, layer: layer.name });
-        }
-        if (hits.length > 0) {
-          covers = hits;
-          break;
-        }
+    let covered = false;
+    for (const o of overrides) {
+      if (o.start <= segStart && o.end >= segEnd) {
+        covered = true;
+        extendShift(openOverrides, done, o.user, 'override', segStart, segEnd);
       }
     }
-    const seen = new Set<string>();
-    for (const cover of covers) {
-      const key = `${cover.layer}\u0000${cover.user}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const current = open.get(key);
-      if (current && current.end === segStart) {
-        current.end = segEnd;
-        current.shift.end = new Date(segEnd).toISOString();
-      } else {
-        const shift: Shift = {
-          user_id: cover.user,
-          layer: cover.layer,
-          start: new Date(segStart).toISOString(),
-          end: new Date(segEnd).toISOString(),
-        };
-        open.set(key, { shift, end: segEnd });
-        done.push({ shift, start: segStart });
+    if (covered) continue;
+    for (let li = perLayer.length - 1; li >= 0 && !covered; li--) {
+      const layer = perLayer[li]!;
+      const intervals = layer.intervals;
+      // Intervals of one layer are sorted and do not overlap: walk a cursor forward.
+      let c = cursor[li]!;
+      while (c < intervals.length && intervals[c]!.end <= segStart) c++;
+      cursor[li] = c;
+      for (let j = c; j < intervals.length && intervals[j]!.start <= segStart; j++) {
+        const i = intervals[j]!;
+        if (i.end >= segEnd) {
+          covered = true;
+          extendShift(open[li]!, done, i.user, layer.name, segStart, segEnd);
+        }
       }
     }
   }
-  return done
-    .sort((a, b) => a.start - b.start || a.shift.user_id.localeCompare(b.shift.user_id))
-    .map((d) => d.shift);
+  return done.sort((a, b) => a.start - b.start || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0));
 }
 
 /** The longest turn of any layer, bounded: how far around an instant whoIsOnCall looks. */
@@ -398,15 +631,15 @@ export function whoIsOnCall(schedule: ScheduleDefinition, at: string | Date): Sh
   const span = lookaround(schedule);
   let from = t - span;
   let to = t + span;
-  for (const o of schedule.overrides ?? []) {
-    const s = Date.parse(o.start);
-    const e = Date.parse(o.end);
-    if (s <= t && e > t) {
-      from = Math.min(from, s);
-      to = Math.max(to, e);
+  for (const o of overridesIn(schedule, t, t + 1)) {
+    if (o.start <= t && o.end > t) {
+      from = Math.min(from, o.start);
+      to = Math.max(to, o.end);
     }
   }
-  return renderShifts(schedule, from, to).filter((s) => Date.parse(s.start) <= t && Date.parse(s.end) > t);
+  return renderRaw(schedule, from, to)
+    .filter((s) => s.start <= t && s.end > t)
+    .map(toShift);
 }
 
 /** Times in [from, to) with nobody on call. */

@@ -32,6 +32,7 @@ export function EscalationPoliciesPage() {
     return { policies, schedules, services };
   });
   const [message, setMessage] = useState('');
+  const [editing, setEditing] = useState<EscalationPolicy | null>(null);
   const data = lists.data ?? { policies: [], schedules: [], services: [] };
   const scheduleName = (id: string) => data.schedules.find((s) => s.id === id)?.name ?? id;
   const canManage = auth.can('oncall.manage');
@@ -44,7 +45,7 @@ export function EscalationPoliciesPage() {
       header: 'Levels',
       cell: (p) => (
         <ol className="policy-steps">
-          {p.steps.map((s, i) => (
+          {p.levels.map((s, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: levels are positional
             <li key={i}>
               {s.targets
@@ -55,10 +56,10 @@ export function EscalationPoliciesPage() {
               <span className="muted">
                 {' '}
                 ·{' '}
-                {i < p.steps.length - 1
-                  ? `next level after ${s.delay_minutes} min`
+                {i < p.levels.length - 1
+                  ? `next level after ${formatDelay(s.delay_seconds)}`
                   : p.repeat > 0
-                    ? `starts over after ${s.delay_minutes} min (${p.repeat}×)`
+                    ? `starts over after ${formatDelay(s.delay_seconds)} (${p.repeat}×)`
                     : 'last level'}
               </span>
             </li>
@@ -67,7 +68,51 @@ export function EscalationPoliciesPage() {
       ),
     },
     { key: 'repeat', header: 'Repeats', kind: 'number', cell: (p) => p.repeat },
+    {
+      key: 'services',
+      header: 'Services',
+      cell: (p) =>
+        p.service_ids.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          p.service_ids.map((id) => data.services.find((s) => s.id === id)?.name ?? id).join(', ')
+        ),
+    },
+    {
+      key: 'actions',
+      header: 'Actions',
+      cell: (p) =>
+        canManage ? (
+          <div className="button-row">
+            <Button small variant="quiet" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+              Edit
+            </Button>
+            <Button
+              small
+              variant="quiet"
+              disabled={p.service_ids.length > 0}
+              title={
+                p.service_ids.length > 0 ? 'Services page through it: link them elsewhere first' : undefined
+              }
+              onClick={async () => {
+                if (!window.confirm(`Delete escalation policy ${p.name}?`)) return;
+                try {
+                  await api.delete(`/api/v1/escalation-policies/${encodeURIComponent(p.id)}`);
+                  setMessage(`Escalation policy ${p.name} deleted`);
+                  lists.reload();
+                } catch (error) {
+                  setMessage(error instanceof Error ? error.message : String(error));
+                }
+              }}
+            >
+              Delete
+            </Button>
+          </div>
+        ) : null,
+    },
   ];
+  const covered = new Set(data.policies.flatMap((p) => p.service_ids));
+  const uncovered = data.services.filter((s) => !covered.has(s.id));
 
   return (
     <>
@@ -79,6 +124,12 @@ export function EscalationPoliciesPage() {
       <OncallNav />
       {message ? <StatusMessage>{message}</StatusMessage> : null}
       <ErrorBanner error={lists.error ?? directory.people.error} onRetry={lists.reload} />
+      {uncovered.length > 0 && !lists.loading ? (
+        <div className="oncall-warning" role="alert">
+          <strong>Without an escalation policy:</strong> {uncovered.map((s) => s.name).join(', ')}. Their
+          incidents email the team's responders instead of following a clear escalation path.
+        </div>
+      ) : null}
       <Table
         caption="Escalation policies"
         columns={columns}
@@ -89,6 +140,23 @@ export function EscalationPoliciesPage() {
       />
       {canManage ? (
         <div className="oncall-columns">
+          {editing ? (
+            <section className="section" aria-labelledby="edit-policy">
+              <h2 id="edit-policy">Edit {editing.name}</h2>
+              <NewPolicyForm
+                key={editing.id}
+                directory={directory}
+                schedules={data.schedules}
+                editing={editing}
+                onCancel={() => setEditing(null)}
+                onCreated={(p) => {
+                  setMessage(`Escalation policy ${p.name} saved`);
+                  setEditing(null);
+                  lists.reload();
+                }}
+              />
+            </section>
+          ) : null}
           <section className="section" aria-labelledby="new-policy">
             <h2 id="new-policy">New escalation policy</h2>
             <NewPolicyForm
@@ -114,9 +182,10 @@ export function EscalationPoliciesPage() {
                 const policyId = text(form, 'escalation_policy_id');
                 if (!serviceId || !policyId)
                   throw clientError('Missing choice', 'Pick a service and a policy.');
-                await api.put(`/api/v1/services/${encodeURIComponent(serviceId)}/escalation-policy`, {
+                await api.patch(`/api/v1/services/${encodeURIComponent(serviceId)}`, {
                   escalation_policy_id: policyId,
                 });
+                lists.reload();
                 const service = data.services.find((s) => s.id === serviceId)?.name ?? serviceId;
                 const policy = data.policies.find((p) => p.id === policyId)?.name ?? policyId;
                 setMessage(`${service} now pages through ${policy}`);
@@ -143,19 +212,24 @@ export function EscalationPoliciesPage() {
   );
 }
 
+/** Creates a policy, or with `editing`, changes one (PATCH: name, levels, repeat). */
 function NewPolicyForm({
   directory,
   schedules,
   onCreated,
+  editing,
+  onCancel,
 }: {
   directory: ReturnType<typeof useDirectory>;
   schedules: Schedule[];
   onCreated: (p: EscalationPolicy) => void;
+  editing?: EscalationPolicy;
+  onCancel?: () => void;
 }) {
   const teams = directory.teams.data ?? [];
   const [teamId, setTeamId] = useState('');
-  const team = teamId || teams[0]?.id || '';
-  const [steps, setSteps] = useState(1);
+  const team = editing?.team_id ?? (teamId || teams[0]?.id || '');
+  const [steps, setSteps] = useState(editing?.levels.length ?? 1);
   const targets = [
     ...schedules
       .filter((s) => s.team_id === team)
@@ -168,11 +242,12 @@ function NewPolicyForm({
 
   return (
     <Form
-      label="New escalation policy"
-      submitLabel="Create policy"
+      label={editing ? `Edit ${editing.name}` : 'New escalation policy'}
+      submitLabel={editing ? 'Save policy' : 'Create policy'}
+      {...(onCancel ? { onCancel } : {})}
       onSubmit={async (form, el) => {
         const levels = Array.from({ length: steps }, (_, i) => ({
-          delay_minutes: Number(text(form, `delay_${i}`)),
+          delay_seconds: Math.round(Number(text(form, `delay_${i}`)) * 60),
           targets: form
             .getAll(`targets_${i}`)
             .map(String)
@@ -181,23 +256,25 @@ function NewPolicyForm({
               return { type, id: rest.join(':') };
             }),
         }));
-        const created = await api.post<EscalationPolicy>('/api/v1/escalation-policies', {
-          name: text(form, 'name'),
-          team_id: team,
-          repeat: Number(text(form, 'repeat') || '0'),
-          steps: levels,
-        });
+        const body = { name: text(form, 'name'), repeat: Number(text(form, 'repeat') || '0'), levels };
+        const created = editing
+          ? await api.patch<EscalationPolicy>(
+              `/api/v1/escalation-policies/${encodeURIComponent(editing.id)}`,
+              body,
+            )
+          : await api.post<EscalationPolicy>('/api/v1/escalation-policies', { ...body, team_id: team });
         el.reset();
         setSteps(1);
         onCreated(created);
       }}
     >
       <div className="form-row">
-        <Field label="Name" name="name" required maxLength={200} />
+        <Field label="Name" name="name" required maxLength={200} defaultValue={editing?.name ?? ''} />
         <SelectField
           label="Team"
           name="team_id"
           value={team}
+          disabled={editing !== undefined}
           onChange={(e) => setTeamId(e.currentTarget.value)}
           options={teams.map((t) => ({ value: t.id, label: t.name }))}
         />
@@ -207,7 +284,7 @@ function NewPolicyForm({
           type="number"
           min={0}
           max={10}
-          defaultValue={0}
+          defaultValue={editing?.repeat ?? 0}
           hint="Times the policy starts over after the last level."
         />
       </div>
@@ -222,6 +299,7 @@ function NewPolicyForm({
               multiple
               required
               options={targets}
+              defaultValue={editing?.levels[i]?.targets.map((x) => `${x.type}:${x.id}`) ?? []}
               hint="Ctrl/Cmd-click to pick several."
             />
             <Field
@@ -230,7 +308,7 @@ function NewPolicyForm({
               type="number"
               min={1}
               max={1440}
-              defaultValue={i === 0 ? 5 : 10}
+              defaultValue={editing?.levels[i] ? editing.levels[i].delay_seconds / 60 : i === 0 ? 5 : 10}
               required
               hint="Time to acknowledge before the next level is paged."
             />
@@ -249,4 +327,9 @@ function NewPolicyForm({
       </div>
     </Form>
   );
+}
+
+/** 300 -> "5 min", 90 -> "90 s". */
+export function formatDelay(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }

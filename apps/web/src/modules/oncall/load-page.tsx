@@ -71,6 +71,35 @@ export function LoadPage() {
     },
     { key: 'off', header: 'Off-hours hours', kind: 'number', cell: (p) => p.off_hours_hours.toFixed(1) },
     { key: 'pages', header: 'Pages', kind: 'number', cell: (p) => p.pages },
+    { key: 'night', header: 'Night pages', kind: 'number', cell: (p) => p.night_pages },
+    { key: 'incidents', header: 'Incidents', kind: 'number', cell: (p) => p.incidents },
+    {
+      key: 'busiest',
+      header: 'Busiest shift (incidents / 12 h)',
+      kind: 'number',
+      cell: (p) => p.max_incidents_per_12h.toFixed(2),
+    },
+    {
+      key: 'flags',
+      header: 'Flags',
+      cell: (p) =>
+        p.flags.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <strong className="oncall-flag">{p.flags.join('; ')}</strong>
+        ),
+    },
+  ];
+  type Rotation = LoadReport['rotations'][number];
+  const rotationColumns: Column<Rotation>[] = [
+    { key: 'rotation', header: 'Rotation', cell: (r) => `${r.schedule_name} · ${r.layer}` },
+    {
+      key: 'members',
+      header: 'Hours per member',
+      cell: (r) => r.members.map((m) => `${directory.nameOf(m.user_id)} ${m.hours.toFixed(1)}`).join(', '),
+    },
+    { key: 'mean', header: 'Mean hours', kind: 'number', cell: (r) => r.mean_hours.toFixed(1) },
+    { key: 'spread', header: 'Spread', kind: 'number', cell: (r) => `${Math.round(r.spread_pct)} %` },
   ];
 
   return (
@@ -78,7 +107,7 @@ export function LoadPage() {
       <OncallStyles />
       <PageHeader
         title="On-call load"
-        description="Sustainable rotations: hours on call, hours outside working hours (each person's time zone; weekends count whole) and pages received."
+        description="Sustainable rotations: hours on call, hours outside working hours (each person's time zone; the team's working days, hours and holidays), pages (at night too) and incidents per shift; fairness within each rotation."
       />
       <OncallNav />
       <div className="load-controls">
@@ -119,6 +148,25 @@ export function LoadPage() {
         loading={report.loading}
         empty="Nobody was on call or paged in this window."
       />
+      {report.data ? (
+        <p className="muted">
+          Flagged above {report.data.thresholds.max_incidents_per_12h} incidents per 12-hour shift (policy
+          on_call.max_pages_per_shift) or on call more than{' '}
+          {Math.round(report.data.thresholds.max_on_call_share * 100)}% of the window. Night pages:
+          22:00–07:00 in each person's time zone.
+        </p>
+      ) : null}
+      <section className="section" aria-labelledby="fairness">
+        <h2 id="fairness">Fairness by rotation</h2>
+        <Table
+          caption="Hours per member of each rotation"
+          columns={rotationColumns}
+          rows={report.data?.rotations ?? []}
+          rowKey={(r) => `${r.schedule_id}:${r.layer}`}
+          loading={report.loading}
+          empty="No rotation with two or more members."
+        />
+      </section>
     </>
   );
 }

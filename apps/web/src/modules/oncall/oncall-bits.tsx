@@ -3,6 +3,7 @@ import { useMemo } from 'react';
 import { NavLink } from 'react-router';
 import type { z } from 'zod';
 import { fetchAll } from '../../app/api-client.ts';
+import { useAuth } from '../../app/auth-context.tsx';
 import type { Team, User } from '../../app/types.ts';
 import { type Resource, useResource } from '../../app/use-resource.ts';
 
@@ -30,11 +31,35 @@ export interface LoadReport {
   from: string;
   to: string;
   working_hours: { start: string; end: string };
-  people: Array<{ user_id: string; hours_on_call: number; off_hours_hours: number; pages: number }>;
+  working_days: string[];
+  thresholds: { max_incidents_per_12h: number; max_on_call_share: number };
+  people: Array<{
+    user_id: string;
+    name: string;
+    time_zone: string;
+    hours_on_call: number;
+    off_hours_hours: number;
+    pages: number;
+    night_pages: number;
+    shifts: number;
+    incidents: number;
+    max_incidents_per_12h: number;
+    on_call_share: number;
+    flags: string[];
+  }>;
+  rotations: Array<{
+    schedule_id: string;
+    schedule_name: string;
+    layer: string;
+    members: Array<{ user_id: string; hours: number }>;
+    mean_hours: number;
+    spread_pct: number;
+  }>;
 }
 
 /** The links between the on-call pages. */
 export function OncallNav() {
+  const auth = useAuth();
   const cls = ({ isActive }: { isActive: boolean }) =>
     isActive ? 'button button-secondary button-small pill-active' : 'button button-quiet button-small';
   return (
@@ -45,9 +70,17 @@ export function OncallNav() {
       <NavLink to="/oncall/policies" className={cls}>
         Escalation policies
       </NavLink>
+      <NavLink to="/oncall/me" className={cls}>
+        My on-call
+      </NavLink>
       <NavLink to="/oncall/load" className={cls}>
         Load report
       </NavLink>
+      {auth.can('oncall.manage') ? (
+        <NavLink to="/oncall/pay" className={cls}>
+          Off-hours pay
+        </NavLink>
+      ) : null}
     </nav>
   );
 }

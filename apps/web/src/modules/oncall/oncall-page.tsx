@@ -15,6 +15,8 @@ import {
   type OnCallAnswer,
   OncallNav,
   type Schedule,
+  type Shift,
+  type ShiftsAnswer,
   type TeamMember,
   useDirectory,
 } from './oncall-bits.tsx';
@@ -24,8 +26,21 @@ import { OncallStyles } from './oncall-styles.tsx';
 interface NowRow {
   schedule: Schedule;
   answer: OnCallAnswer | null;
+  /** The next handoff: shifts starting within two weeks. */
+  next: Shift[];
   error: unknown;
 }
+
+interface RotationCheck {
+  team_id: string;
+  team_size: number;
+  recommended: string;
+  ok: boolean;
+  advice: string;
+  services_without_policy: string[];
+}
+
+const TWO_WEEKS = 14 * 86_400_000;
 
 /** /oncall: who is on call now on every schedule, the schedules, and a form for a new one. */
 export function OncallPage() {
@@ -35,15 +50,33 @@ export function OncallPage() {
   const now = useResource<NowRow[]>('oncall-now', async () => {
     const { items } = await api.get<{ items: Schedule[] }>('/api/v1/schedules');
     return Promise.all(
-      items.map((schedule) =>
-        api.get<OnCallAnswer>(`/api/v1/schedules/${encodeURIComponent(schedule.id)}/oncall`).then(
-          (answer) => ({ schedule, answer, error: null }),
-          (error: unknown) => ({ schedule, answer: null, error }),
-        ),
-      ),
+      items.map(async (schedule): Promise<NowRow> => {
+        const path = `/api/v1/schedules/${encodeURIComponent(schedule.id)}`;
+        try {
+          const answer = await api.get<OnCallAnswer>(`${path}/oncall`);
+          const at = Date.parse(answer.at);
+          const window = await api.get<ShiftsAnswer>(`${path}/shifts`, {
+            from: answer.at,
+            to: new Date(at + TWO_WEEKS).toISOString(),
+          });
+          const later = window.shifts.filter((x) => Date.parse(x.start) > at);
+          const first = later[0]?.start;
+          return { schedule, answer, next: later.filter((x) => x.start === first), error: null };
+        } catch (error) {
+          return { schedule, answer: null, next: [], error };
+        }
+      }),
     );
   });
   const rows = now.data ?? [];
+  const teamIds = [...new Set(rows.map((r) => r.schedule.team_id))].sort();
+  const checks = useResource<RotationCheck[]>(`oncall-rotation-checks:${teamIds.join(',')}`, () =>
+    Promise.all(
+      teamIds.map((id) =>
+        api.get<RotationCheck>(`/api/v1/oncall/teams/${encodeURIComponent(id)}/rotation-check`),
+      ),
+    ),
+  );
 
   const columns: Column<NowRow>[] = [
     {
@@ -132,10 +165,37 @@ export function OncallPage() {
                   </p>
                 </div>
               ))}
+              {r.next.length > 0 ? (
+                <p className="oncall-until">
+                  Next: {r.next.map((x) => directory.nameOf(x.user_id)).join(', ')} from{' '}
+                  {toLocalInput(Date.parse(r.next[0]!.start), r.schedule.time_zone).replace('T', ' ')}
+                </p>
+              ) : null}
             </li>
           ))}
         </ul>
       </section>
+
+      {checks.data && checks.data.length > 0 ? (
+        <section className="section" aria-labelledby="rotation-check">
+          <h2 id="rotation-check">Rotation structure</h2>
+          <p className="muted">
+            The handbook's advice by team size (responders and managers): 1-3 informal, 4-8 a weekly rotation,
+            more than 8 several rotations by service (sizes from the organisation policy).
+          </p>
+          <ul className="rotation-checks">
+            {checks.data.map((c) => (
+              <li key={c.team_id} className={c.ok ? 'oncall-ok' : 'oncall-warning'} data-team-id={c.team_id}>
+                <strong>{directory.teamName(c.team_id)}</strong>: {c.ok ? '' : 'mismatch. '}
+                {c.advice}
+                {c.services_without_policy.length > 0
+                  ? ` ${c.services_without_policy.length} service(s) have no escalation policy.`
+                  : ''}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
 
       <section className="section" aria-labelledby="schedules">
         <h2 id="schedules">Schedules</h2>

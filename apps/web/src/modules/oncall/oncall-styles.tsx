@@ -4,6 +4,12 @@
  * a text label (never colour alone); coverage gaps are hatched red.
  */
 const CSS = `
+.rotation-checks { list-style: none; padding: 0; margin: 0; display: flex; flex-direction: column; gap: 0.5rem; }
+.oncall-ok { border-left: 4px solid var(--accent); padding: 0.5rem 0.75rem; background: var(--surface); }
+.oncall-flag { color: var(--danger); }
+.oncall-track-select { cursor: crosshair; touch-action: none; }
+.oncall-selection { position: absolute; top: 0; bottom: 0; background: rgb(37 99 235 / 25%); border: 1px dashed var(--accent); z-index: 2; }
+.oncall-warning { border: 1px solid var(--danger); border-left-width: 4px; border-radius: var(--radius); padding: 0.5rem 0.75rem; margin: 0 0 1rem; background: var(--surface); }
 .oncall-subnav { display: flex; gap: 0.5rem; flex-wrap: wrap; margin: -0.5rem 0 1rem; }
 .oncall-now { display: grid; grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); gap: 1rem; margin: 0; padding: 0; list-style: none; }
 .oncall-card { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); box-shadow: var(--shadow); padding: 0.75rem 1rem; }

@@ -42,6 +42,8 @@ export function SchedulePage() {
   const directory = useDirectory();
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState('');
+  /** A window picked by dragging on the timeline, for the override form. */
+  const [draft, setDraft] = useState<{ start: number; end: number } | null>(null);
   const path = `/api/v1/schedules/${encodeURIComponent(id)}`;
   const data = useResource<Loaded>(`schedule:${id}:${version}`, async () => {
     const schedule = await api.get<Schedule>(path);
@@ -92,6 +94,32 @@ export function SchedulePage() {
     },
     { key: 'span', header: 'Length', cell: (o) => formatSpan(Date.parse(o.end) - Date.parse(o.start)) },
     { key: 'by', header: 'Created', cell: (o) => formatDateTime(o.created_at) },
+    ...(canManage
+      ? [
+          {
+            key: 'actions',
+            header: 'Actions',
+            cell: (o: Override) => (
+              <Button
+                small
+                variant="quiet"
+                aria-label={`Remove the override of ${directory.nameOf(o.user_id)}`}
+                onClick={async () => {
+                  try {
+                    await api.delete(`${path}/overrides/${encodeURIComponent(o.id)}`);
+                    setMessage(`Override of ${directory.nameOf(o.user_id)} removed`);
+                    reload();
+                  } catch (error) {
+                    setMessage(error instanceof Error ? error.message : String(error));
+                  }
+                }}
+              >
+                Remove
+              </Button>
+            ),
+          },
+        ]
+      : []),
   ];
 
   function windowOf(form: FormData, prefix: string) {
@@ -138,8 +166,11 @@ export function SchedulePage() {
     reload();
   }
 
-  const startDefault = toLocalInput(Math.floor(d.at / 3_600_000) * 3_600_000, zone);
-  const endDefault = toLocalInput(Math.floor(d.at / 3_600_000) * 3_600_000 + 4 * 3_600_000, zone);
+  const startDefault = toLocalInput(draft?.start ?? Math.floor(d.at / 3_600_000) * 3_600_000, zone);
+  const endDefault = toLocalInput(
+    draft?.end ?? Math.floor(d.at / 3_600_000) * 3_600_000 + 4 * 3_600_000,
+    zone,
+  );
 
   return (
     <>
@@ -200,6 +231,14 @@ export function SchedulePage() {
           order={order}
           nameOf={directory.nameOf}
           now={d.at}
+          onSelect={
+            canManage
+              ? (start, end) => {
+                  setDraft({ start, end });
+                  document.getElementById('override')?.scrollIntoView({ block: 'center' });
+                }
+              : undefined
+          }
         />
       </section>
 
@@ -210,7 +249,13 @@ export function SchedulePage() {
             <p className="muted">
               Puts someone on call for a window, replacing whoever was. Times are in {zone}.
             </p>
-            <Form onSubmit={addOverride} submitLabel="Add override" label="Create an override">
+            <p className="muted">Or drag across a day in the timeline to pick the window.</p>
+            <Form
+              key={draft ? `${draft.start}-${draft.end}` : 'now'}
+              onSubmit={addOverride}
+              submitLabel="Add override"
+              label="Create an override"
+            >
               <SelectField label="Person" name="user_id" options={memberOptions} required />
               <div className="form-row">
                 <Field

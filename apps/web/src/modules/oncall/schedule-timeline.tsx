@@ -1,8 +1,21 @@
+import { type PointerEvent, useState } from 'react';
 import { formatDateTime } from '../../app/format.ts';
 import type { ShiftsAnswer } from './oncall-bits.tsx';
 import { clockIn, colourIndex, type DayRow, formatDay, segmentsOfDay } from './oncall-format.ts';
 
 const HOURS = [0, 3, 6, 9, 12, 15, 18, 21];
+const QUARTER = 15 * 60_000;
+
+/** The fraction (0-1) of a track under the pointer. */
+function fractionOf(event: PointerEvent<HTMLDivElement>): number {
+  const box = event.currentTarget.getBoundingClientRect();
+  return Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+}
+
+/** An instant at a fraction of a day's real length, to the nearest quarter hour. */
+function instantAt(day: DayRow, fraction: number): number {
+  return Math.round((day.start + fraction * (day.end - day.start)) / QUARTER) * QUARTER;
+}
 
 /**
  * The final shifts of the coming days as horizontal bars, one row per local day of the schedule's
@@ -16,6 +29,7 @@ export function ScheduleTimeline({
   order,
   nameOf,
   now,
+  onSelect,
 }: {
   days: readonly DayRow[];
   data: ShiftsAnswer;
@@ -23,7 +37,10 @@ export function ScheduleTimeline({
   order: readonly string[];
   nameOf: (id: string) => string;
   now: number;
+  /** Dragging across a day selects a window (quarter hours), for a new override. */
+  onSelect?: ((start: number, end: number) => void) | undefined;
 }) {
+  const [drag, setDrag] = useState<{ date: string; a: number; b: number } | null>(null);
   const people = [...new Set([...order, ...data.shifts.map((s) => s.user_id)])].filter((id) =>
     data.shifts.some((s) => s.user_id === id),
   );
@@ -59,7 +76,39 @@ export function ScheduleTimeline({
                 {formatDay(day.date)}
                 {hours !== 24 ? <span className="muted"> ({hours} h)</span> : null}
               </span>
-              <div className="oncall-track">
+              <div
+                className={onSelect ? 'oncall-track oncall-track-select' : 'oncall-track'}
+                {...(onSelect
+                  ? {
+                      onPointerDown: (e: PointerEvent<HTMLDivElement>) => {
+                        e.currentTarget.setPointerCapture?.(e.pointerId);
+                        const f = fractionOf(e);
+                        setDrag({ date: day.date, a: f, b: f });
+                      },
+                      onPointerMove: (e: PointerEvent<HTMLDivElement>) => {
+                        if (drag?.date === day.date) setDrag({ ...drag, b: fractionOf(e) });
+                      },
+                      onPointerUp: (e: PointerEvent<HTMLDivElement>) => {
+                        if (drag?.date !== day.date) return;
+                        const f = fractionOf(e);
+                        const start = instantAt(day, Math.min(drag.a, f));
+                        const end = instantAt(day, Math.max(drag.a, f));
+                        setDrag(null);
+                        if (end > start) onSelect(start, end);
+                      },
+                    }
+                  : {})}
+              >
+                {drag?.date === day.date ? (
+                  <div
+                    className="oncall-selection"
+                    style={{
+                      left: `${Math.min(drag.a, drag.b) * 100}%`,
+                      width: `${Math.abs(drag.b - drag.a) * 100}%`,
+                    }}
+                    aria-hidden="true"
+                  />
+                ) : null}
                 {shifts.map((s) => {
                   const whole = s.start === day.start && s.end === day.end;
                   const until = s.end === day.end ? '24:00' : clockIn(s.end, zone);
