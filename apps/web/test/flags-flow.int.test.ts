@@ -253,5 +253,172 @@ for (const engine of ENGINES) {
       expect((await ofrep(baseUrl, sdkToken, 'user-1')).status).toBe(401);
       expect(problems).toEqual([]);
     });
+
+    it('runs a rollout plan that an incident rolls back, approves a protected change, shows an experiment and cleans up', async () => {
+      if (!page || !t) throw new Error('the first test did not run');
+      const team = (await t.call('GET', '/api/v1/teams')).json.items.find(
+        (x: { name: string }) => x.name === 'Payments',
+      );
+      const service = await t.call('POST', '/api/v1/services', {
+        body: { name: 'checkout-api', team_id: team.id },
+      });
+      expect(service.status).toBe(201);
+
+      // Flag pages are opened from the list: a flag key with a dot reads as a file name to the
+      // server's SPA fallback (app.ts), so /flags/checkout.new-flow cannot be loaded directly.
+      const openFlag = async (key: string) => {
+        if (!page) throw new Error('no page');
+        await page.goto(`${baseUrl}/flags`);
+        await page.getByRole('link', { name: key, exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: key }).waitFor();
+      };
+      await openFlag(FLAG);
+      await page.getByText('No rollout plan yet.').waitFor();
+      await page.getByRole('button', { name: 'Start a rollout plan' }).click();
+      const form = page.getByRole('form', { name: 'Start a rollout plan' });
+      await form.getByLabel('Environment').selectOption('production');
+      await form.getByLabel('Steps (%)').fill('10, 50, 100');
+      await form.getByLabel('Minutes between steps').fill('30');
+      await form.getByLabel('Pause on incidents of').selectOption({ label: 'checkout-api' });
+      await form.getByRole('button', { name: 'Start plan' }).click();
+      await page.getByRole('status').filter({ hasText: 'Rollout plan started in Production.' }).waitFor();
+      // The first step is a job: run it as the worker would.
+      await t.container.worker.drain();
+      await openFlag(FLAG);
+      const plans = page.getByRole('list', { name: `Rollout plans of ${FLAG}` });
+      await plans.getByText('Step 1 of 3: 10%').waitFor();
+      expect(await plans.getByText('Running').count()).toBe(1);
+      const stored = (await t.call('GET', `/api/v1/flags/${FLAG}`)).json.environments.production;
+      expect(stored.enabled).toBe(true);
+      expect(stored.strategies[0].parameters.rollout).toBe('10');
+
+      const incident = await t.call('POST', '/api/v1/incidents', {
+        body: { service_id: service.json.id, title: 'Checkout errors', severity: 'SEV2' },
+      });
+      expect(incident.status).toBe(201);
+      await t.container.worker.drain();
+      await t.container.worker.drain();
+      await openFlag(FLAG);
+      await plans.getByText(`Incident #${incident.json.number} on checkout-api: Checkout errors`).waitFor();
+      await plans.getByText('Step 1 of 3: 0%').waitFor();
+      await page.screenshot({ path: shot('5-rollout-paused'), fullPage: true });
+      await plans.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('status').filter({ hasText: 'Rollout plan resumed.' }).waitFor();
+      await t.container.worker.drain();
+      expect(
+        (await t.call('GET', `/api/v1/flags/${FLAG}`)).json.environments.production.strategies[0].parameters
+          .rollout,
+      ).toBe('10');
+
+      // Staging now needs approval: someone else asks, the admin approves in the UI.
+      await t.call('PATCH', '/api/v1/environments/staging', { body: { require_approval: true } });
+      const other = await t.tokenFor('manager');
+      const request = await t.call('POST', '/api/v1/change-requests', {
+        token: other,
+        body: {
+          kind: 'environment',
+          flag_key: FLAG,
+          environment: 'staging',
+          change: { strategies: [{ name: 'userWithId', parameters: { userIds: 'qa-1,qa-2' } }] },
+        },
+      });
+      expect(request.status).toBe(201);
+      await openFlag(FLAG);
+      await page.getByRole('region', { name: 'Staging' }).getByText('Needs approval').waitFor();
+      const waiting = page.getByRole('table', { name: 'Changes waiting for approval' });
+      await waiting.getByRole('row', { name: /1 strategies/ }).waitFor();
+      await waiting.getByRole('button', { name: `Approve ${request.json.id}` }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Change to ${FLAG} in staging approved and applied.` })
+        .waitFor();
+      await page.getByText('Nothing waits for approval.').waitFor();
+      const staging = (await t.call('GET', `/api/v1/flags/${FLAG}`)).json.environments.staging;
+      expect(staging.strategies).toEqual([{ name: 'userWithId', parameters: { userIds: 'qa-1,qa-2' } }]);
+      // Off never waits; on asks a second person.
+      const stagingRegion = page.getByRole('region', { name: 'Staging' });
+      await stagingRegion.getByRole('switch').click();
+      await expect.poll(() => stagingRegion.getByRole('switch').getAttribute('aria-checked')).toBe('false');
+      await stagingRegion.getByRole('switch').click();
+      await stagingRegion.getByRole('status').filter({ hasText: 'Approval requested' }).waitFor();
+      const pending = (await t.call('GET', `/api/v1/change-requests?status=pending&flag_key=${FLAG}`)).json
+        .items;
+      expect(pending.map((r: { change: unknown }) => r.change)).toEqual([{ enabled: true }]);
+      expect((await t.call('GET', `/api/v1/flags/${FLAG}`)).json.environments.staging.enabled).toBe(false);
+
+      // An A/B test with too few users so far.
+      await t.call('POST', '/api/v1/flags', {
+        body: {
+          key: 'checkout.button',
+          type: 'string',
+          variants: ['grey', 'green'].map((name) => ({
+            name,
+            weight: 500,
+            stickiness: 'default',
+            payload: { type: 'string', value: name },
+          })),
+        },
+      });
+      const events = ['grey', 'green'].flatMap((variant) =>
+        Array.from({ length: 40 }, (_, i) => ({
+          type: i < 10 ? 'conversion' : 'exposure',
+          flag_key: 'checkout.button',
+          variant,
+          user_key: `${variant}-${i % 30}`,
+          at: '2026-02-01T10:00:00.000Z',
+        })),
+      );
+      expect((await t.call('POST', '/api/v1/events', { body: { events } })).json.accepted).toBe(80);
+      await openFlag('checkout.button');
+      await page
+        .getByRole('note')
+        .filter({
+          hasText: 'Not enough data yet: every variant needs 100 users (grey has 30, green has 30).',
+        })
+        .waitFor();
+      const results = page.getByRole('table', { name: 'Experiment results of checkout.button' });
+      expect(await results.getByRole('row', { name: /grey \(control\)/ }).textContent()).toContain('33.3%');
+      await page.screenshot({ path: shot('6-experiment'), fullPage: true });
+
+      // A reusable segment, from the flags list.
+      await page.goto(`${baseUrl}/flags`);
+      await page.getByRole('button', { name: 'New segment' }).click();
+      const segment = page.getByRole('form', { name: 'New segment' });
+      await segment.getByLabel('Segment name').fill('nordic-pro');
+      await segment.getByLabel('Segment field 1').fill('country');
+      await segment.getByLabel('Segment values 1').fill('NO, SE');
+      await segment.getByRole('button', { name: 'Add constraint' }).click();
+      await segment.getByLabel('Segment field 2').fill('plan');
+      await segment.getByLabel('Segment operator 2').selectOption('NOT_IN');
+      await segment.getByLabel('Segment values 2').fill('free');
+      await segment.getByRole('button', { name: 'Create segment' }).click();
+      await page.getByRole('status').filter({ hasText: 'Segment nordic-pro created (id 1).' }).waitFor();
+      expect(
+        await page
+          .getByRole('table', { name: 'Segments' })
+          .getByRole('row', { name: /nordic-pro/ })
+          .textContent(),
+      ).toContain('country IN NO, SE; plan NOT_IN free');
+      expect((await t.call('GET', '/api/v1/segments')).json.items[0].constraints).toEqual([
+        { contextName: 'country', operator: 'IN', values: ['NO', 'SE'] },
+        { contextName: 'plan', operator: 'NOT_IN', values: ['free'] },
+      ]);
+
+      // Archive it from its page; revive it from the reviews page.
+      await openFlag('checkout.button');
+      await page.getByRole('button', { name: 'Archive flag' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Feature flags' }).waitFor();
+      await page.getByRole('link', { name: 'Reviews and cleanup' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Flag reviews' }).waitFor();
+      await page.getByText('No stale flags.').waitFor();
+      await page.getByRole('button', { name: 'Revive checkout.button' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'checkout.button revived (off everywhere).' })
+        .waitFor();
+      expect((await t.call('GET', '/api/v1/flags/checkout.button')).status).toBe(200);
+      await page.screenshot({ path: shot('7-reviews'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
   });
 }

@@ -196,3 +196,215 @@ export const createSdkTokenSchema = z.strictObject({
   environment: envKeySchema,
 });
 export const createdSdkTokenSchema = sdkTokenSchema.extend({ token: z.string() });
+
+export const updateFlagEnvironmentSettingsSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  /** Changes (other than turning a flag off) need a second person's approval. */
+  require_approval: z.boolean().optional(),
+});
+
+// ---- rollout plans
+
+export const ROLLOUT_PLAN_STATUSES = ['active', 'paused', 'completed', 'cancelled'] as const;
+
+export const createRolloutPlanSchema = z.strictObject({
+  environment: envKeySchema,
+  /** Rollout percentages in increasing order, e.g. [1, 5, 25, 50, 100]. */
+  steps: z
+    .array(z.number().int().min(1).max(100))
+    .min(1)
+    .max(20)
+    .refine((steps) => steps.every((s, i) => i === 0 || s > (steps[i - 1] as number)), {
+      message: 'steps must increase',
+    }),
+  /** Time between steps, in minutes (the first step applies at once). */
+  interval_minutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 30),
+  /** Services whose incidents pause the plan and roll the flag back to 0%. */
+  service_ids: z.array(z.string().min(1).max(64)).max(50).default([]),
+  stickiness: z.string().min(1).max(200).default('default'),
+});
+export type CreateRolloutPlan = z.input<typeof createRolloutPlanSchema>;
+
+export const rolloutPlanSchema = z.object({
+  id: z.string(),
+  flag_key: z.string(),
+  environment: z.string(),
+  steps: z.array(z.number().int()),
+  interval_minutes: z.number().int(),
+  service_ids: z.array(z.string()),
+  status: z.enum(ROLLOUT_PLAN_STATUSES),
+  current_step: z.number().int(),
+  current_percent: z.number().int(),
+  strategy_id: z.string(),
+  stickiness: z.string(),
+  next_step_at: z.string().nullable(),
+  paused_reason: z.string().nullable(),
+  paused_incident_id: z.string().nullable(),
+  created_by: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  finished_at: z.string().nullable(),
+});
+export type RolloutPlan = z.infer<typeof rolloutPlanSchema>;
+export const rolloutPlanListQuerySchema = z.strictObject({
+  flag_key: z.string().min(1).max(200).optional(),
+  status: z.enum(ROLLOUT_PLAN_STATUSES).optional(),
+});
+
+// ---- change requests
+
+export const CHANGE_REQUEST_STATUSES = ['pending', 'applied', 'rejected', 'cancelled'] as const;
+
+const rolloutPlanChangeSchema = createRolloutPlanSchema.omit({ environment: true });
+export type ChangeRequestKind = 'environment' | 'rollout_plan';
+
+/**
+ * A change request: `change` is an environment change (`{enabled?, strategies?, variants?}`) for
+ * kind "environment", or a rollout plan (`{steps, interval_minutes, service_ids?, stickiness?}`)
+ * for kind "rollout_plan". (One object schema with the check inside, so OpenAPI documents an object.)
+ */
+export const createChangeRequestSchema = z
+  .strictObject({
+    kind: z.enum(['environment', 'rollout_plan']),
+    flag_key: z.string().min(1).max(200),
+    environment: envKeySchema,
+    change: z.record(z.string(), z.unknown()),
+    reason: z.string().max(4000).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const schema = value.kind === 'environment' ? updateFlagEnvironmentSchema : rolloutPlanChangeSchema;
+    const parsed = schema.safeParse(value.change);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: ['change', ...issue.path], message: issue.message });
+  });
+export type EnvironmentChange = z.output<typeof updateFlagEnvironmentSchema>;
+export type RolloutPlanChange = z.input<typeof rolloutPlanChangeSchema>;
+
+export const changeRequestSchema = z.object({
+  id: z.string(),
+  flag_key: z.string(),
+  environment: z.string(),
+  kind: z.enum(['environment', 'rollout_plan']),
+  change: z.record(z.string(), z.unknown()),
+  reason: z.string().nullable(),
+  status: z.enum(CHANGE_REQUEST_STATUSES),
+  base_version: z.number().int(),
+  requested_by: z.object({ id: z.string(), name: z.string() }),
+  requested_at: z.string(),
+  decided_by: z.object({ id: z.string(), name: z.string() }).nullable(),
+  decided_at: z.string().nullable(),
+  decision_comment: z.string().nullable(),
+});
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+export const decideChangeRequestSchema = z.strictObject({ comment: z.string().max(4000).optional() });
+export const changeRequestListQuerySchema = z.strictObject({
+  status: z.enum(CHANGE_REQUEST_STATUSES).optional(),
+  flag_key: z.string().min(1).max(200).optional(),
+});
+
+// ---- stale flags
+
+export const staleFlagsQuerySchema = z.strictObject({
+  environment: envKeySchema.default('production'),
+  /** Fully on or fully off, unchanged, for at least this many days. */
+  after_days: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Not evaluated by any SDK (nor exposed) for at least this many days. */
+  unused_days: z.coerce.number().int().min(1).max(3650).default(30),
+});
+export const staleFlagSchema = z.object({
+  key: z.string(),
+  owner_team_id: z.string().nullable(),
+  reasons: z.array(
+    z.object({
+      kind: z.enum(['fully_on', 'fully_off', 'unused']),
+      since: z.string(),
+      days: z.number().int(),
+    }),
+  ),
+});
+
+// ---- experiments
+
+export const flagEventSchema = z.strictObject({
+  /** Your id for the event: sending it again is a no-op (without one, identical events are). */
+  id: z.string().min(1).max(200).optional(),
+  type: z.enum(['exposure', 'conversion']),
+  flag_key: z.string().min(1).max(200),
+  variant: z.string().min(1).max(200),
+  user_key: z.string().min(1).max(200),
+  /** The metric a conversion counts for (default "conversion"). */
+  metric: z.string().min(1).max(100).optional(),
+  /** A conversion's numeric value (revenue, duration); default 1. */
+  value: z.number().finite().optional(),
+  at: z.iso.datetime({ offset: true }),
+});
+/** One event (its fields at the top level), or a batch: `{events: [...]}` (up to 1,000). */
+export const postFlagEventsSchema = flagEventSchema
+  .partial()
+  .extend({ events: z.array(flagEventSchema).min(1).max(1000).optional() })
+  .superRefine((value, ctx) => {
+    const { events, ...single } = value;
+    if (events) {
+      for (const key of Object.keys(single))
+        ctx.addIssue({ code: 'custom', path: [key], message: 'send either one event or events, not both' });
+      return;
+    }
+    const parsed = flagEventSchema.safeParse(single);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+export type FlagEvent = z.output<typeof flagEventSchema>;
+export const postFlagEventsResultSchema = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+});
+
+export const experimentQuerySchema = z.strictObject({
+  metric: z.string().min(1).max(100).default('conversion'),
+  /** conversion: share of users who converted; mean: mean value per user (zero when none). */
+  kind: z.enum(['conversion', 'mean']).default('conversion'),
+  control: z.string().min(1).max(200).optional(),
+  environment: envKeySchema.default('production'),
+});
+
+const intervalSchema = z.object({ low: z.number(), high: z.number() });
+export const experimentResultSchema = z.object({
+  flag_key: z.string(),
+  environment: z.string(),
+  metric: z.string(),
+  kind: z.enum(['conversion', 'mean']),
+  control: z.string(),
+  variants: z.array(
+    z.object({
+      name: z.string(),
+      weight: z.number(),
+      users: z.number().int(),
+      sdk_evaluations: z.number().int(),
+      conversions: z.number().int(),
+      /** Conversion rate, or mean value per user. */
+      value: z.number().nullable(),
+      absolute_lift: z.number().nullable(),
+      absolute_ci: intervalSchema.nullable(),
+      relative_lift: z.number().nullable(),
+      relative_ci: intervalSchema.nullable(),
+      p_value: z.number().nullable(),
+      chance_to_beat_control: z.number().nullable(),
+    }),
+  ),
+  sample_ratio: z.object({
+    chi_square: z.number(),
+    df: z.number().int(),
+    p_value: z.number(),
+    mismatch: z.boolean(),
+  }),
+  /** not_enough_data | sample_ratio_mismatch | winner | loser | no_difference */
+  verdict: z.enum(['not_enough_data', 'sample_ratio_mismatch', 'winner', 'loser', 'no_difference']),
+  guidance: z.string(),
+});
+export type ExperimentResult = z.infer<typeof experimentResultSchema>;

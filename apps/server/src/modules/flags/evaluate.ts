@@ -57,16 +57,33 @@ interface StrategyOutcome {
   targeted: boolean;
 }
 
-const disabledVariant = (featureEnabled: boolean): VariantResult => ({
+// Answers are shared, frozen objects: the same variant is the same object in every evaluation
+// (callers compare them by identity to reuse work, as the OFREP bulk evaluator does).
+const DISABLED_OFF: VariantResult = Object.freeze({
   name: DISABLED_VARIANT_NAME,
   enabled: false,
-  feature_enabled: featureEnabled,
+  feature_enabled: false,
 });
+const DISABLED_ON: VariantResult = Object.freeze({
+  name: DISABLED_VARIANT_NAME,
+  enabled: false,
+  feature_enabled: true,
+});
+const disabledVariant = (featureEnabled: boolean): VariantResult =>
+  featureEnabled ? DISABLED_ON : DISABLED_OFF;
 
+const results = new WeakMap<VariantDefinition, VariantResult>();
 function toResult(variant: VariantDefinition): VariantResult {
-  return variant.payload
-    ? { name: variant.name, payload: variant.payload, enabled: true, feature_enabled: true }
-    : { name: variant.name, enabled: true, feature_enabled: true };
+  let result = results.get(variant);
+  if (!result) {
+    result = Object.freeze(
+      variant.payload
+        ? { name: variant.name, payload: variant.payload, enabled: true, feature_enabled: true }
+        : { name: variant.name, enabled: true, feature_enabled: true },
+    );
+    results.set(variant, result);
+  }
+  return result;
 }
 
 /**
@@ -160,7 +177,10 @@ export function createEngine(state: ClientFeatures, options: EngineOptions = {})
     const compiled = features.get(name);
     if (!compiled) return undefined;
     const input: EvaluationInput = { context, now, random };
-    if (!compiled.feature.enabled || !dependenciesMet(compiled, input)) {
+    if (
+      !compiled.feature.enabled ||
+      (compiled.dependencies.length > 0 && !dependenciesMet(compiled, input))
+    ) {
       return { name, enabled: false, variant: disabledVariant(false), reason: 'DISABLED' };
     }
     const outcome = runStrategies(compiled, input);
@@ -178,8 +198,13 @@ export function createEngine(state: ClientFeatures, options: EngineOptions = {})
     names: () => [...features.keys()],
     feature: (name: string) => features.get(name)?.feature,
     evaluate,
+    /** evaluate(...).enabled without choosing a variant (the SDKs' hot path). */
     isEnabled(name: string, context: FlagContext = {}): boolean {
-      return evaluate(name, context)?.enabled ?? false;
+      const compiled = features.get(name);
+      if (!compiled?.feature.enabled) return false;
+      const input: EvaluationInput = { context, now, random };
+      if (compiled.dependencies.length > 0 && !dependenciesMet(compiled, input)) return false;
+      return runStrategies(compiled, input).enabled;
     },
     getVariant(name: string, context: FlagContext = {}): VariantResult {
       return evaluate(name, context)?.variant ?? disabledVariant(false);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type {
   ClientFeaturesDocument,
   createFlagSchema,
@@ -12,14 +13,28 @@ import type {
 } from '@engops/contracts';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.ts';
-import type { FlagEnvironmentConfigsTable, FlagSegmentsTable, FlagsTable } from '../../db/schema.ts';
+import type {
+  FlagEnvironmentConfigsTable,
+  FlagEnvironmentsTable,
+  FlagSegmentsTable,
+  FlagsTable,
+} from '../../db/schema.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId, newSecret } from '../../platform/ids.ts';
 import { createEngine, type FlagEngine } from './evaluate.ts';
 import { flagsRepository as repo } from './kysely-flags-repository.ts';
-import type { ClientFeature, ClientFeatures, FlagStrategy, Segment, VariantDefinition } from './types.ts';
+import { createBulkEvaluator } from './ofrep.ts';
+import { type StaleInput, staleFlags } from './stale-flags.ts';
+import type {
+  ClientFeature,
+  ClientFeatures,
+  FlagContext,
+  FlagStrategy,
+  Segment,
+  VariantDefinition,
+} from './types.ts';
 import {
   checkConstraint,
   checkStrategies,
@@ -47,6 +62,8 @@ export interface EnvironmentSnapshot {
   document: ClientFeatures;
   engine: FlagEngine;
   types: ReadonlyMap<string, Flag['type']>;
+  /** OFREP bulk evaluation of every flag, as JSON text with an ETag part. */
+  ofrepBulk: (context: FlagContext) => { json: string; tag: string };
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -146,6 +163,57 @@ function inferType(variants: readonly VariantDefinition[]): Flag['type'] {
 export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog; hostname?: string }) {
   const { db, clock, audit } = deps;
   const snapshots = new Map<string, EnvironmentSnapshot>();
+  /** When each cached snapshot's revision was last read from the database (performance.now()). */
+  const checkedAt = new Map<string, number>();
+  /** SDK tokens by hash, for a second: a revocation in another process is seen within 1 s. */
+  const sdkTokens = new Map<string, { principal: SdkPrincipal | null; until: number }>();
+  /**
+   * How long a snapshot serves without re-reading its environment's revision. Writes through this
+   * process drop the cache at once; writes by another process (two servers on one PostgreSQL) are
+   * seen within this time.
+   */
+  const REVISION_TTL_MS = 200;
+  const invalidate = () => {
+    checkedAt.clear();
+    sdkTokens.clear();
+  };
+  /** A transaction whose commit makes SDK answers change: the caches are dropped before and after. */
+  async function write<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    invalidate();
+    try {
+      return await db.transaction().execute(fn);
+    } finally {
+      invalidate();
+      if (watchers.size > 0) void pollRevisions();
+    }
+  }
+
+  // ---- change watchers (the SSE stream): one poll of every revision for the whole process ----
+  const watchers = new Map<string, Set<(revision: number) => void>>();
+  const seenRevisions = new Map<string, number>();
+  let pollTimer: NodeJS.Timeout | undefined;
+  let polling: Promise<void> | undefined;
+  /** How often a process looks for changes made by another process (its own writes poll at once). */
+  const WATCH_POLL_MS = 250;
+
+  function pollRevisions(): Promise<void> {
+    polling ??= (async () => {
+      try {
+        for (const { key, revision } of await repo.revisions(db)) {
+          const seen = seenRevisions.get(key);
+          seenRevisions.set(key, revision);
+          if (seen === undefined || seen === revision) continue;
+          checkedAt.delete(key);
+          for (const listener of watchers.get(key) ?? []) listener(revision);
+        }
+      } catch {
+        // The database is away (shutting down): the next poll tries again.
+      } finally {
+        polling = undefined;
+      }
+    })();
+    return polling;
+  }
   const now = () => clock.now().toISOString();
 
   async function environmentKeys(tx: Db): Promise<string[]> {
@@ -221,6 +289,65 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     await repo.bumpRevision(tx, environments, now());
   }
 
+  function checkEnvironmentPatch(patch: UpdateFlagEnvironment): void {
+    if (patch.strategies) invalid(checkStrategies(patch.strategies as FlagStrategy[]));
+    if (patch.variants) invalid(checkVariants(patch.variants, 'variants'));
+  }
+
+  /** True when the patch only turns the flag off (the kill switch, never held for approval). */
+  const isKillSwitch = (patch: UpdateFlagEnvironment) =>
+    patch.enabled === false && patch.strategies === undefined && patch.variants === undefined;
+
+  /** {@link updateEnvironment} inside `tx`; `approved` skips the approval check (already approved). */
+  async function updateEnvironmentIn(
+    tx: Db,
+    ctx: AuditContext,
+    key: string,
+    environment: string,
+    patch: UpdateFlagEnvironment,
+    options: { approved?: boolean; action?: string } = {},
+  ): Promise<Flag> {
+    const env = await requireEnvironment(tx, environment);
+    const before = await loadFlag(tx, key);
+    if (env.require_approval === 1 && !options.approved && !isKillSwitch(patch))
+      throw new AppError(
+        'FLAGS_APPROVAL_REQUIRED',
+        `Changes to ${key} in ${environment} need approval: submit a change request.`,
+      );
+    if (patch.strategies) await checkSegments(tx, patch.strategies as FlagStrategy[]);
+    const current = before.environments[environment];
+    const enabled = patch.enabled ?? current?.enabled ?? false;
+    const strategies = patch.strategies ?? current?.strategies ?? [];
+    const variants = patch.variants !== undefined ? patch.variants : (current?.variants ?? null);
+    const at = now();
+    await repo.upsertConfig(tx, {
+      flag_key: key,
+      environment,
+      enabled: enabled ? 1 : 0,
+      strategies_json: JSON.stringify(strategies),
+      variants_json: variants === null ? null : JSON.stringify(variants),
+      updated_at: at,
+    });
+    await repo.updateFlag(tx, key, { version: before.version + 1, updated_at: at });
+    await bump(tx, [environment]);
+    const after = await loadFlag(tx, key);
+    await audit.record(tx, ctx, {
+      action:
+        options.action ??
+        (patch.enabled !== undefined && Object.keys(patch).length === 1
+          ? enabled
+            ? 'flags.environment.on'
+            : 'flags.environment.off'
+          : 'flags.environment.update'),
+      targetType: 'flag',
+      targetId: `${key}@${environment}`,
+      teamId: after.owner_team_id,
+      before: before.environments[environment],
+      after: after.environments[environment],
+    });
+    return after;
+  }
+
   return {
     // ---- environments ----
     async listEnvironments(): Promise<FlagEnvironment[]> {
@@ -231,7 +358,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       input: { key: string; name: string },
     ): Promise<FlagEnvironment> {
       try {
-        return await db.transaction().execute(async (tx) => {
+        return await write(async (tx) => {
           const at = now();
           const count = (await repo.listEnvironments(tx)).length;
           const row = {
@@ -279,10 +406,12 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
         .filter((f) => (filter.owner_team_id ? f.owner_team_id === filter.owner_team_id : true));
     },
     getFlag: (key: string) => loadFlag(db, key),
+    getFlagIn: loadFlag,
+    requireEnvironmentIn: requireEnvironment,
     async createFlag(ctx: AuditContext, input: CreateFlag): Promise<Flag> {
       invalid(checkVariants(input.variants ?? [], 'variants'));
       try {
-        return await db.transaction().execute(async (tx) => {
+        return await write(async (tx) => {
           await checkDependencies(tx, input.key, input.dependencies);
           const at = now();
           await repo.insertFlag(tx, {
@@ -319,7 +448,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     },
     updateFlag(ctx: AuditContext, key: string, patch: UpdateFlag): Promise<Flag> {
       if (patch.variants) invalid(checkVariants(patch.variants, 'variants'));
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         const before = await loadFlag(tx, key);
         if (patch.dependencies) await checkDependencies(tx, key, patch.dependencies);
         const set: Partial<FlagsTable> = { version: before.version + 1, updated_at: now() };
@@ -344,46 +473,130 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
         return after;
       });
     },
+    /**
+     * Changes a flag in one environment. In an environment that requires approval only turning
+     * the flag off (the kill switch) applies directly; anything else is FLAGS_APPROVAL_REQUIRED
+     * (change requests and rollout plans call {@link updateEnvironmentIn} with `approved`).
+     */
     updateEnvironment(
       ctx: AuditContext,
       key: string,
       environment: string,
       patch: UpdateFlagEnvironment,
     ): Promise<Flag> {
-      if (patch.strategies) invalid(checkStrategies(patch.strategies as FlagStrategy[]));
-      if (patch.variants) invalid(checkVariants(patch.variants, 'variants'));
-      return db.transaction().execute(async (tx) => {
-        await requireEnvironment(tx, environment);
-        const before = await loadFlag(tx, key);
-        if (patch.strategies) await checkSegments(tx, patch.strategies as FlagStrategy[]);
-        const current = before.environments[environment];
-        const enabled = patch.enabled ?? current?.enabled ?? false;
-        const strategies = patch.strategies ?? current?.strategies ?? [];
-        const variants = patch.variants !== undefined ? patch.variants : (current?.variants ?? null);
-        const at = now();
-        await repo.upsertConfig(tx, {
-          flag_key: key,
-          environment,
-          enabled: enabled ? 1 : 0,
-          strategies_json: JSON.stringify(strategies),
-          variants_json: variants === null ? null : JSON.stringify(variants),
-          updated_at: at,
+      checkEnvironmentPatch(patch);
+      return write((tx) => updateEnvironmentIn(tx, ctx, key, environment, patch));
+    },
+    updateEnvironmentIn,
+    checkEnvironmentPatch,
+    /** A transaction for changes made outside this file (rollout plans, change requests): see write. */
+    transact: write,
+    /** Environment name and approval setting (audited). */
+    updateEnvironmentSettings(
+      ctx: AuditContext,
+      key: string,
+      patch: { name?: string | undefined; require_approval?: boolean | undefined },
+    ): Promise<FlagEnvironment> {
+      return write(async (tx) => {
+        const before = toEnvironment(await requireEnvironment(tx, key));
+        const set: Partial<FlagEnvironmentsTable> = { updated_at: now() };
+        if (patch.name !== undefined) set.name = patch.name;
+        if (patch.require_approval !== undefined) set.require_approval = patch.require_approval ? 1 : 0;
+        await repo.updateEnvironment(tx, key, set);
+        const after = toEnvironment(await requireEnvironment(tx, key));
+        await audit.record(tx, ctx, {
+          action: 'flags.environment.settings',
+          targetType: 'flag_environment',
+          targetId: key,
+          before,
+          after,
         });
-        await repo.updateFlag(tx, key, { version: before.version + 1, updated_at: at });
-        await bump(tx, [environment]);
+        return after;
+      });
+    },
+    /**
+     * Archives a flag: SDKs stop seeing it. Refused while it is on in an environment that requires
+     * approval (turn it off there first: that is the change people must see).
+     */
+    archiveFlag(ctx: AuditContext, key: string): Promise<Flag> {
+      return write(async (tx) => {
+        const before = await loadFlag(tx, key);
+        const protectedOn = (await repo.listEnvironments(tx)).filter(
+          (e) => e.require_approval === 1 && before.environments[e.key]?.enabled,
+        );
+        if (protectedOn.length > 0)
+          throw new AppError(
+            'FLAGS_APPROVAL_REQUIRED',
+            `Turn ${key} off in ${protectedOn.map((e) => e.key).join(', ')} before archiving it.`,
+          );
+        const dependants = (await repo.listFlags(tx)).filter((f) =>
+          (JSON.parse(f.dependencies_json) as Array<{ feature: string }>).some((d) => d.feature === key),
+        );
+        if (dependants.length > 0)
+          invalid([
+            {
+              path: 'key',
+              message: `flags ${dependants.map((f) => f.key).join(', ')} depend on ${key}`,
+            },
+          ]);
+        const at = now();
+        await repo.updateFlag(tx, key, { archived_at: at, updated_at: at, version: before.version + 1 });
+        await bump(tx, 'all');
+        await audit.record(tx, ctx, {
+          action: 'flags.archive',
+          targetType: 'flag',
+          targetId: key,
+          teamId: before.owner_team_id,
+          before,
+          after: { ...before, archived_at: at },
+        });
+        return before;
+      });
+    },
+    /** Flags ready for cleanup in an environment (see stale-flags.ts). */
+    async staleReport(environment: string, options: { afterDays: number; unusedDays: number }) {
+      await requireEnvironment(db, environment);
+      const configs = new Map((await repo.configsOfEnvironment(db, environment)).map((c) => [c.flag_key, c]));
+      const lastEvaluated = await repo.lastEvaluated(db);
+      const inputs: StaleInput[] = (await repo.listFlags(db)).map((f) => {
+        const c = configs.get(f.key);
+        return {
+          key: f.key,
+          owner_team_id: f.owner_team_id,
+          created_at: f.created_at,
+          enabled: c?.enabled === 1,
+          strategies: c ? (JSON.parse(c.strategies_json) as FlagStrategy[]) : [],
+          changed_at: c?.updated_at ?? null,
+          last_evaluated_at: lastEvaluated.get(f.key) ?? null,
+        };
+      });
+      return staleFlags(inputs, clock.now(), options);
+    },
+    /** Archived flags, newest first. */
+    async listArchived(): Promise<Array<{ key: string; description: string | null; archived_at: string }>> {
+      return (await repo.listArchived(db)).map((r) => ({
+        key: r.key,
+        description: r.description,
+        archived_at: r.archived_at as string,
+      }));
+    },
+    /** Brings an archived flag back (off in every environment it was off in; as it was). */
+    reviveFlag(ctx: AuditContext, key: string): Promise<Flag> {
+      return write(async (tx) => {
+        const row = await repo.findArchived(tx, key);
+        if (!row) throw new AppError('FLAGS_NOT_FOUND', `No archived flag ${key}.`);
+        // Revived flags come back off everywhere: nothing is served again without a decision.
+        for (const c of await repo.listConfigs(tx, [key]))
+          await repo.upsertConfig(tx, { ...c, enabled: 0, updated_at: now() });
+        await repo.updateFlag(tx, key, { archived_at: null, updated_at: now(), version: row.version + 1 });
+        await bump(tx, 'all');
         const after = await loadFlag(tx, key);
         await audit.record(tx, ctx, {
-          action:
-            patch.enabled !== undefined && Object.keys(patch).length === 1
-              ? enabled
-                ? 'flags.environment.on'
-                : 'flags.environment.off'
-              : 'flags.environment.update',
+          action: 'flags.revive',
           targetType: 'flag',
-          targetId: `${key}@${environment}`,
+          targetId: key,
           teamId: after.owner_team_id,
-          before: before.environments[environment],
-          after: after.environments[environment],
+          after,
         });
         return after;
       });
@@ -396,7 +609,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     async upsertSegment(ctx: AuditContext, id: number | null, input: UpsertSegment) {
       invalid(input.constraints.flatMap((c, i) => checkConstraint(c, `constraints.${i}`)));
       try {
-        return await db.transaction().execute(async (tx) => {
+        return await write(async (tx) => {
           const at = now();
           const before = id === null ? undefined : await repo.findSegment(tx, id);
           if (id !== null && !before) throw new AppError('FLAGS_SEGMENT_NOT_FOUND', `No segment ${id}.`);
@@ -452,7 +665,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
         });
       });
       invalid(problems);
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         await requireEnvironment(tx, environment);
         const at = now();
         for (const s of doc.segments ?? []) {
@@ -525,7 +738,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       return (await repo.listTokens(db)).map(toToken);
     },
     createSdkToken(ctx: AuditContext, input: CreateSdkToken): Promise<SdkToken & { token: string }> {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         await requireEnvironment(tx, input.environment);
         const token = newSecret(`eof${input.type === 'client' ? 'c' : 'f'}_${input.environment}.`, 24);
         const row = {
@@ -552,7 +765,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       });
     },
     revokeSdkToken(ctx: AuditContext, id: string): Promise<SdkToken> {
-      return db.transaction().execute(async (tx) => {
+      return write(async (tx) => {
         const row = await repo.findToken(tx, id);
         if (!row) throw new AppError('HTTP_NOT_FOUND', `No SDK token ${id}.`);
         const before = toToken(row);
@@ -573,29 +786,73 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       if (!header) return null;
       const token = header.replace(/^Bearer\s+/i, '').trim();
       if (!token) return null;
-      const row = await repo.findTokenByHash(db, hashToken(token));
-      if (!row || row.revoked_at) return null;
-      return { tokenId: row.id, type: row.type as SdkPrincipal['type'], environment: row.environment };
+      const hash = hashToken(token);
+      const cached = sdkTokens.get(hash);
+      if (cached && cached.until > performance.now()) return cached.principal;
+      const row = await repo.findTokenByHash(db, hash);
+      const principal: SdkPrincipal | null =
+        !row || row.revoked_at
+          ? null
+          : { tokenId: row.id, type: row.type as SdkPrincipal['type'], environment: row.environment };
+      if (sdkTokens.size >= 10_000) sdkTokens.clear();
+      sdkTokens.set(hash, { principal, until: performance.now() + 1000 });
+      return principal;
+    },
+
+    /**
+     * Calls `listener` with the new revision whenever `environment` changes (in this process at
+     * once, in another within WATCH_POLL_MS). Returns the function that stops watching.
+     */
+    async watch(environment: string, listener: (revision: number) => void): Promise<() => void> {
+      const env = await requireEnvironment(db, environment);
+      if (!seenRevisions.has(environment)) seenRevisions.set(environment, env.revision);
+      let set = watchers.get(environment);
+      if (!set) {
+        set = new Set();
+        watchers.set(environment, set);
+      }
+      set.add(listener);
+      if (!pollTimer) {
+        pollTimer = setInterval(() => void pollRevisions(), WATCH_POLL_MS);
+        pollTimer.unref?.();
+      }
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) watchers.delete(environment);
+        if (watchers.size === 0 && pollTimer) {
+          clearInterval(pollTimer);
+          pollTimer = undefined;
+        }
+      };
     },
 
     /** The current document and compiled engine of an environment, rebuilt only when it changed. */
     async snapshot(environment: string): Promise<EnvironmentSnapshot> {
-      const env = await requireEnvironment(db, environment);
       const cached = snapshots.get(environment);
-      if (cached && cached.revision === env.revision) return cached;
+      const checked = checkedAt.get(environment);
+      if (cached && checked !== undefined && performance.now() - checked < REVISION_TTL_MS) return cached;
+      const readAt = performance.now();
+      const env = await requireEnvironment(db, environment);
+      if (cached && cached.revision === env.revision) {
+        checkedAt.set(environment, readAt);
+        return cached;
+      }
       const { doc, types } = await buildDocument(db, environment);
+      const engine = createEngine(doc, {
+        now: () => clock.now(),
+        ...(deps.hostname ? { hostname: deps.hostname } : {}),
+      });
       const snapshot: EnvironmentSnapshot = {
         environment,
         revision: env.revision,
         etag: `"${environment}:${env.revision}"`,
         document: doc,
-        engine: createEngine(doc, {
-          now: () => clock.now(),
-          ...(deps.hostname ? { hostname: deps.hostname } : {}),
-        }),
+        engine,
         types,
+        ofrepBulk: createBulkEvaluator(engine, types, environment),
       };
       snapshots.set(environment, snapshot);
+      checkedAt.set(environment, readAt);
       return snapshot;
     },
 

@@ -15,6 +15,10 @@ export const flagsRepository = {
     db.selectFrom('flag_environments').selectAll().where('key', '=', key).executeTakeFirst(),
   insertEnvironment: (db: Db, row: FlagEnvironmentsTable) =>
     db.insertInto('flag_environments').values(row).execute(),
+  updateEnvironment: (db: Db, key: string, patch: Partial<FlagEnvironmentsTable>) =>
+    db.updateTable('flag_environments').set(patch).where('key', '=', key).execute(),
+  /** The revision of every environment (what the SSE stream polls). */
+  revisions: (db: Db) => db.selectFrom('flag_environments').select(['key', 'revision']).execute(),
   /** Changes the ETag SDKs see: call on every change that alters what an environment serves. */
   async bumpRevision(db: Db, environments: string[] | 'all', at: string): Promise<void> {
     let q = db
@@ -35,6 +39,20 @@ export const flagsRepository = {
       .selectAll()
       .where('key', '=', key)
       .where('archived_at', 'is', null)
+      .executeTakeFirst(),
+  listArchived: (db: Db): Promise<FlagsTable[]> =>
+    db
+      .selectFrom('flags')
+      .selectAll()
+      .where('archived_at', 'is not', null)
+      .orderBy('archived_at', 'desc')
+      .execute(),
+  findArchived: (db: Db, key: string) =>
+    db
+      .selectFrom('flags')
+      .selectAll()
+      .where('key', '=', key)
+      .where('archived_at', 'is not', null)
       .executeTakeFirst(),
   insertFlag: (db: Db, row: FlagsTable) => db.insertInto('flags').values(row).execute(),
   updateFlag: (db: Db, key: string, patch: Partial<FlagsTable>) =>
@@ -153,6 +171,27 @@ export const flagsRepository = {
         })),
       )
       .execute();
+  },
+  /** The last hour each flag was evaluated by an SDK (any environment), and its last exposure. */
+  async lastEvaluated(db: Db): Promise<Map<string, string>> {
+    const metrics = await db
+      .selectFrom('flag_metrics_hourly')
+      .select(['flag_key', (eb) => eb.fn.max('hour').as('last')])
+      .groupBy('flag_key')
+      .execute();
+    const events = await db
+      .selectFrom('flag_events')
+      .select(['flag_key', (eb) => eb.fn.max('at').as('last')])
+      .where('type', '=', 'exposure')
+      .groupBy('flag_key')
+      .execute();
+    const out = new Map<string, string>();
+    for (const row of [...metrics, ...events]) {
+      const last = String(row.last);
+      const seen = out.get(row.flag_key);
+      if (!seen || seen < last) out.set(row.flag_key, last);
+    }
+    return out;
   },
   metricsOf: (db: Db, flagKey: string) =>
     db

@@ -22,20 +22,58 @@ function fmix32(input: number): number {
 
 /** The unsigned 32-bit hash of `key` (a string is hashed as UTF-8). */
 export function murmurhash3(key: string | Uint8Array, seed = 0): number {
-  const bytes = typeof key === 'string' ? encoder.encode(key) : key;
+  if (typeof key === 'string') {
+    // Fast path: an ASCII string is its own UTF-8, so hash its char codes without encoding it.
+    for (let i = 0; i < key.length; i++)
+      if (key.charCodeAt(i) > 0x7f) return hashBytes(encoder.encode(key), seed);
+    return hashAscii(key, seed);
+  }
+  return hashBytes(key, seed);
+}
+
+function mixK(input: number): number {
+  let k = Math.imul(input, C1);
+  k = rotl32(k, 15);
+  return Math.imul(k, C2);
+}
+
+function hashAscii(key: string, seed: number): number {
+  const length = key.length;
+  const blocks = length - (length % 4);
+  let h = seed >>> 0;
+  for (let i = 0; i < blocks; i += 4) {
+    h ^= mixK(
+      key.charCodeAt(i) |
+        (key.charCodeAt(i + 1) << 8) |
+        (key.charCodeAt(i + 2) << 16) |
+        (key.charCodeAt(i + 3) << 24),
+    );
+    h = rotl32(h, 13);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let tail = 0;
+  const rest = length & 3;
+  if (rest === 3) tail ^= key.charCodeAt(blocks + 2) << 16;
+  if (rest >= 2) tail ^= key.charCodeAt(blocks + 1) << 8;
+  if (rest >= 1) {
+    tail ^= key.charCodeAt(blocks);
+    h ^= mixK(tail);
+  }
+  h ^= length;
+  return fmix32(h);
+}
+
+function hashBytes(bytes: Uint8Array, seed: number): number {
   const length = bytes.length;
   const blocks = length - (length % 4);
   let h = seed >>> 0;
   for (let i = 0; i < blocks; i += 4) {
-    let k =
+    h ^= mixK(
       (bytes[i] as number) |
-      ((bytes[i + 1] as number) << 8) |
-      ((bytes[i + 2] as number) << 16) |
-      ((bytes[i + 3] as number) << 24);
-    k = Math.imul(k, C1);
-    k = rotl32(k, 15);
-    k = Math.imul(k, C2);
-    h ^= k;
+        ((bytes[i + 1] as number) << 8) |
+        ((bytes[i + 2] as number) << 16) |
+        ((bytes[i + 3] as number) << 24),
+    );
     h = rotl32(h, 13);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
@@ -45,10 +83,7 @@ export function murmurhash3(key: string | Uint8Array, seed = 0): number {
   if (rest >= 2) tail ^= (bytes[blocks + 1] as number) << 8;
   if (rest >= 1) {
     tail ^= bytes[blocks] as number;
-    tail = Math.imul(tail, C1);
-    tail = rotl32(tail, 15);
-    tail = Math.imul(tail, C2);
-    h ^= tail;
+    h ^= mixK(tail);
   }
   h ^= length;
   return fmix32(h);

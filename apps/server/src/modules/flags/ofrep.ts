@@ -123,3 +123,66 @@ export function evaluateOfrep(
   if ('value' in resolved) success.value = resolved.value;
   return success;
 }
+
+/**
+ * Bulk OFREP evaluation as JSON text, for one environment snapshot. A flag answers one of a few
+ * outcomes (on/off, a variant, a reason), so each outcome's JSON is built once and reused: a bulk
+ * request evaluates every flag and joins the pieces. The ETag part is two 32-bit mixes of the
+ * outcome ids (64 bits), cheaper than hashing the body and changing whenever it does.
+ */
+export function createBulkEvaluator(
+  engine: FlagEngine,
+  types: ReadonlyMap<string, string>,
+  environment: string,
+) {
+  const REASONS: Record<string, number> = {
+    DISABLED: 0,
+    STATIC: 1,
+    TARGETING_MATCH: 2,
+    SPLIT: 3,
+    DEFAULT: 4,
+  };
+  const keys = engine.names();
+  // Per flag: the engine's (shared) variant answer -> outcome slots by reason, enabled and
+  // whether the context has a targeting key.
+  const outcomes = keys.map(() => new Map<object, Array<{ id: number; json: string } | undefined>>());
+  let nextId = 1;
+  let stored = 0;
+  return (context: FlagContext): { json: string; tag: string } => {
+    const parts: string[] = [];
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    const anonymous = context.userId === undefined ? 1 : 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const evaluation = engine.evaluate(key, context);
+      if (!evaluation) continue;
+      const byVariant = outcomes[i] as Map<object, Array<{ id: number; json: string } | undefined>>;
+      let slots = byVariant.get(evaluation.variant);
+      if (!slots) {
+        slots = [];
+        byVariant.set(evaluation.variant, slots);
+      }
+      const slot = ((REASONS[evaluation.reason] ?? 5) * 2 + (evaluation.enabled ? 1 : 0)) * 2 + anonymous;
+      let outcome = slots[slot];
+      if (!outcome) {
+        outcome = {
+          id: nextId++,
+          json: JSON.stringify(evaluateOfrep(engine, types, key, context, environment)),
+        };
+        // Variants come from one compiled snapshot, so this stays small; start over if it does not.
+        if (++stored > 100_000) {
+          for (const map of outcomes) map.clear();
+          stored = 0;
+        }
+        slots[slot] = outcome;
+      }
+      parts.push(outcome.json);
+      // Two independent 32-bit mixes of the outcome ids (FNV-1a style and a multiplicative one).
+      h1 = Math.imul(h1 ^ outcome.id, 0x01000193);
+      h2 = Math.imul(h2 + outcome.id, 0x9e3779b1) ^ (h2 >>> 15);
+    }
+    const tag = `${(h1 >>> 0).toString(36)}${(h2 >>> 0).toString(36)}`;
+    return { json: `{"flags":[${parts.join(',')}]}`, tag };
+  };
+}

@@ -12,7 +12,7 @@ import type { FlagContext } from './types.ts';
  * and OFREP (/ofrep/v1). They authenticate with SDK tokens (raw or `Bearer`), not API tokens, so
  * the routes are public and check the token themselves.
  */
-export function sdkRoutes(flags: FlagsService): RouteSpec[] {
+export function sdkRoutes(flags: FlagsService, isShuttingDown: () => boolean = () => false): RouteSpec[] {
   const tags = ['flags-sdk'];
 
   async function sdkAuth(request: FastifyRequest, types: Array<SdkPrincipal['type']>): Promise<SdkPrincipal> {
@@ -94,6 +94,75 @@ export function sdkRoutes(flags: FlagsService): RouteSpec[] {
         const snapshot = await flags.snapshot(principal.environment);
         if (notModified(request, reply, snapshot.etag)) return reply;
         return reply.code(200).send(snapshot.document);
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/client/streaming',
+      summary:
+        'Unleash client streaming (server-sent events): unleash-connected with every flag, then unleash-updated on each change',
+      tags,
+      auth: 'public',
+      response: null,
+      errors: [401],
+      handler: async ({ request, reply }) => {
+        const principal = await sdkAuth(request, ['client']);
+        const environment = principal.environment;
+        let first = await flags.snapshot(environment);
+        reply.hijack();
+        const out = reply.raw;
+        out.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        let sent = 0;
+        const send = (event: 'unleash-connected' | 'unleash-updated', snapshot: typeof first) => {
+          if (snapshot.revision <= sent) return;
+          sent = snapshot.revision;
+          const events = [
+            {
+              type: 'hydration',
+              eventId: snapshot.revision,
+              features: snapshot.document.features,
+              segments: snapshot.document.segments ?? [],
+            },
+          ];
+          out.write(`event: ${event}\nid: ${snapshot.revision}\ndata: ${JSON.stringify({ events })}\n\n`);
+        };
+        send('unleash-connected', first);
+        let closed = false;
+        const unwatch = await flags.watch(environment, () => {
+          void flags
+            .snapshot(environment)
+            .then((snapshot) => {
+              if (!closed) send('unleash-updated', snapshot);
+            })
+            .catch(() => undefined);
+        });
+        // A change between the first snapshot and the watch: send it now.
+        first = await flags.snapshot(environment);
+        send('unleash-updated', first);
+        // A comment every 15 s keeps proxies from closing the stream; a shutdown ends it.
+        let ticks = 0;
+        const ping = setInterval(() => {
+          if (isShuttingDown()) {
+            out.end();
+            return;
+          }
+          if (++ticks % 15 === 0) out.write(': ping\n\n');
+        }, 1000);
+        ping.unref?.();
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          clearInterval(ping);
+          unwatch();
+        };
+        request.raw.on('close', close);
+        out.on('close', close);
+        return reply;
       },
     }),
     defineRoute({
@@ -208,13 +277,10 @@ export function sdkRoutes(flags: FlagsService): RouteSpec[] {
         if (typeof context === 'string')
           return reply.code(400).send({ errorCode: 'INVALID_CONTEXT', errorDetails: context });
         const snapshot = await flags.snapshot(principal.environment);
-        const results = snapshot.engine
-          .names()
-          .map((key) => evaluateOfrep(snapshot.engine, snapshot.types, key, context, principal.environment));
-        const body = { flags: results };
-        const etag = `"${createHash('sha1').update(snapshot.etag).update(JSON.stringify(body)).digest('base64url')}"`;
+        const { json, tag } = snapshot.ofrepBulk(context);
+        const etag = `"${principal.environment}-${snapshot.revision}-${tag}"`;
         if (notModified(request, reply, etag)) return reply;
-        return reply.code(200).send(body);
+        return reply.code(200).type('application/json; charset=utf-8').send(json);
       },
     }),
   ];

@@ -1,5 +1,6 @@
 import { cidrContains, parseCidr } from './cidr.ts';
 import { type EvaluationInput, resolveContextValue } from './constraints.ts';
+import { murmurhash3 } from './murmurhash3.ts';
 import { normalizedHash } from './normalized-hash.ts';
 import type { FlagStrategy } from './types.ts';
 
@@ -74,10 +75,12 @@ export function compileStrategy(
       const stickiness = param(strategy, 'stickiness') || 'default';
       const groupId = param(strategy, 'groupId') || featureName;
       if (rollout <= 0) return () => false;
+      const prefix = `${groupId}:`;
       return (input) => {
         const id = rolloutStickinessValue(stickiness, input);
         if (id === undefined) return false;
-        return normalizedHash(id, groupId) <= rollout;
+        // normalizedHash(id, groupId), with the `groupId:` prefix built once.
+        return (murmurhash3(prefix + id) % 100) + 1 <= rollout;
       };
     }
     case 'gradualRolloutUserId':

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { api, fetchAll, type Page } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime } from '../../app/format.ts';
@@ -19,6 +19,12 @@ import {
   STRATEGY_LABEL,
 } from './flag-types.ts';
 import { FlagsStyles } from './flags-styles.tsx';
+import {
+  ChangeRequestsSection,
+  ExperimentSection,
+  RolloutPlansSection,
+  UsageSection,
+} from './release-panels.tsx';
 import { StrategyEditor } from './strategy-editor.tsx';
 import { VariantsEditor } from './variants-editor.tsx';
 
@@ -38,6 +44,13 @@ export function FlagPage() {
   const teams = useResource('teams', () =>
     auth.can('catalog.read') ? fetchAll<Team>('/api/v1/teams') : Promise.resolve([] as Team[]),
   );
+  const services = useResource('services-all', () =>
+    auth.can('catalog.read')
+      ? fetchAll<{ id: string; name: string }>('/api/v1/services')
+      : Promise.resolve([] as Array<{ id: string; name: string }>),
+  );
+  const navigate = useNavigate();
+  const [archiveError, setArchiveError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
   const [historyVersion, setHistoryVersion] = useState(0);
   const envKeys = (environments.data ?? []).map((e) => e.key);
@@ -101,8 +114,27 @@ export function FlagPage() {
           <dd>{current.version}</dd>
         </div>
       </dl>
-      <ErrorBanner error={flag.error ?? environments.error} />
+      <ErrorBanner error={flag.error ?? environments.error ?? archiveError} />
       {status ? <StatusMessage>{status}</StatusMessage> : null}
+      {canWrite ? (
+        <p className="button-row">
+          <Button
+            small
+            variant="quiet"
+            onClick={async () => {
+              setArchiveError(null);
+              try {
+                await api.delete(path);
+                navigate('/flags');
+              } catch (failure) {
+                setArchiveError(failure);
+              }
+            }}
+          >
+            Archive flag
+          </Button>
+        </p>
+      ) : null}
       <div className="flag-envs">
         {(environments.data ?? []).map((env) => (
           <EnvironmentPanel
@@ -142,6 +174,31 @@ export function FlagPage() {
           </ul>
         )}
       </section>
+      <RolloutPlansSection
+        flag={current}
+        environments={environments.data ?? []}
+        services={services.data ?? []}
+        canWrite={canWrite}
+        onChanged={(message) => {
+          setStatus(message);
+          setHistoryVersion((v) => v + 1);
+          flag.reload();
+          setSaved(null);
+        }}
+      />
+      <ChangeRequestsSection
+        key={`cr-${historyVersion}`}
+        flagKey={current.key}
+        canWrite={canWrite}
+        onChanged={(message) => {
+          setStatus(message);
+          setHistoryVersion((v) => v + 1);
+          flag.reload();
+          setSaved(null);
+        }}
+      />
+      {current.variants.length >= 2 ? <ExperimentSection flag={current} /> : null}
+      <UsageSection flagKey={current.key} />
       {auth.can('audit.read') ? (
         <section className="section" aria-labelledby="history-heading">
           <h2 id="history-heading">History</h2>
@@ -187,6 +244,17 @@ function EnvironmentPanel({
   const headingId = `env-${environment.key}-heading`;
 
   async function saveStrategies(next: FlagStrategy[], message: string) {
+    if (environment.require_approval) {
+      await api.post('/api/v1/change-requests', {
+        kind: 'environment',
+        flag_key: flag.key,
+        environment: environment.key,
+        change: { strategies: next },
+      });
+      setEditing(null);
+      onChanged(flag, `${environment.name} requires approval: the change waits for a second person.`);
+      return;
+    }
     const updated = await api.patch<Flag>(
       `/api/v1/flags/${encodeURIComponent(flag.key)}/environments/${encodeURIComponent(environment.key)}`,
       { strategies: next },
@@ -202,13 +270,17 @@ function EnvironmentPanel({
       data-environment={environment.key}
     >
       <div className="flag-env-header">
-        <h2 id={headingId}>{environment.name}</h2>
+        <h2 id={headingId}>
+          {environment.name}
+          {environment.require_approval ? <span className="badge">Needs approval</span> : null}
+        </h2>
         <FlagSwitch
           flagKey={flag.key}
           environment={environment.key}
           environmentName={environment.name}
           enabled={state?.enabled ?? false}
           disabled={!canWrite}
+          requiresApproval={environment.require_approval}
           onChanged={(f) =>
             onChanged(
               f,

@@ -18,6 +18,7 @@ export function FlagSwitch({
   environmentName,
   enabled,
   disabled = false,
+  requiresApproval = false,
   onChanged,
 }: {
   flagKey: string;
@@ -25,14 +26,27 @@ export function FlagSwitch({
   environmentName: string;
   enabled: boolean;
   disabled?: boolean;
+  /** The environment holds changes for a second person: turning on asks for approval (off never waits). */
+  requiresApproval?: boolean;
   onChanged(flag: Flag): void;
 }) {
+  const [requested, setRequested] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const target = enabled ? 'off' : 'on';
 
   async function apply() {
+    if (requiresApproval && target === 'on') {
+      await api.post('/api/v1/change-requests', {
+        kind: 'environment',
+        flag_key: flagKey,
+        environment,
+        change: { enabled: true },
+      });
+      setRequested(true);
+      return;
+    }
     const flag = await api.post<Flag>(
       `/api/v1/flags/${encodeURIComponent(flagKey)}/environments/${encodeURIComponent(environment)}/${target}`,
     );
@@ -68,6 +82,7 @@ export function FlagSwitch({
       >
         {enabled ? 'On' : 'Off'}
       </button>
+      {requested ? <span role="status">Approval requested</span> : null}
       {error ? (
         <span className="field-error" role="alert">
           {problemOf(error).detail}
@@ -79,9 +94,11 @@ export function FlagSwitch({
           message={
             target === 'off'
               ? `Every SDK reading ${environmentName} sees ${flagKey} as off within seconds.`
-              : `${flagKey} is served to ${environmentName} with its strategies as they are now.`
+              : requiresApproval
+                ? `${environmentName} requires approval: this asks a second person to turn ${flagKey} on.`
+                : `${flagKey} is served to ${environmentName} with its strategies as they are now.`
           }
-          confirmLabel={target === 'off' ? 'Turn off' : 'Turn on'}
+          confirmLabel={target === 'off' ? 'Turn off' : requiresApproval ? 'Request approval' : 'Turn on'}
           onConfirm={async () => {
             await apply();
             setConfirming(false);

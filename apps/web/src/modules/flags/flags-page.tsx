@@ -4,7 +4,7 @@ import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import type { Team } from '../../app/types.ts';
 import { useResource } from '../../app/use-resource.ts';
-import { Button } from '../../ui/button.tsx';
+import { Button, buttonClass } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { Field } from '../../ui/field.tsx';
 import { PageHeader } from '../../ui/page-header.tsx';
@@ -14,6 +14,7 @@ import { environmentRollout, type Flag, type FlagEnvironment, matchesSearch } fr
 import { FlagsStyles } from './flags-styles.tsx';
 import { NewFlagDialog } from './new-flag-dialog.tsx';
 import { SdkSetup, SdkTokensSection } from './sdk-tokens.tsx';
+import { SegmentsSection } from './segments-section.tsx';
 
 export function FlagsPage() {
   const auth = useAuth();
@@ -83,6 +84,7 @@ export function FlagsPage() {
                 environmentName={env.name}
                 enabled={state?.enabled ?? false}
                 disabled={!canWrite}
+                requiresApproval={env.require_approval}
                 onChanged={(flag) => setLocal((l) => ({ ...l, [flag.key]: flag }))}
               />
               {rollout !== null && rollout < 100 ? <span className="flag-rollout">{rollout}%</span> : null}
@@ -100,11 +102,16 @@ export function FlagsPage() {
         title="Feature flags"
         description="Release separately from deploy: turn flags on per environment, roll out gradually, and switch off in one click."
         actions={
-          canWrite ? (
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              New flag
-            </Button>
-          ) : null
+          <span className="button-row">
+            <Link to="/flag-reviews" className={buttonClass('secondary')}>
+              Reviews and cleanup
+            </Link>
+            {canWrite ? (
+              <Button variant="primary" onClick={() => setCreating(true)}>
+                New flag
+              </Button>
+            ) : null}
+          </span>
         }
       />
       <div className="flag-search">
@@ -137,6 +144,7 @@ export function FlagsPage() {
         loading={flags.loading || environments.loading}
         empty={search ? 'No flag matches this search.' : 'No flags yet. Create one with "New flag".'}
       />
+      <SegmentsSection canManage={auth.can('flags.manage')} />
       {auth.can('flags.manage') ? <SdkTokensSection environments={envs} /> : null}
       <SdkSetup origin={window.location.origin} />
       {creating ? (

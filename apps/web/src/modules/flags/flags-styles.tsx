@@ -16,6 +16,20 @@ const CSS = `
 .flag-search { display: flex; gap: 1rem; align-items: end; margin-bottom: 1rem; }
 .flag-search .field { min-width: 18rem; margin: 0; }
 .flag-envs { display: grid; grid-template-columns: repeat(auto-fit, minmax(24rem, 1fr)); gap: 1rem; margin: 1rem 0; }
+.flag-plans { list-style: none; padding: 0; display: grid; gap: 0.75rem; }
+.flag-plan { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 0.75rem 1rem; }
+.flag-plan-steps { display: flex; gap: 0.4rem; list-style: none; padding: 0; margin: 0.5rem 0; flex-wrap: wrap; }
+.flag-plan-steps li { border: 1px solid var(--border); border-radius: 999px; padding: 0.05rem 0.6rem; font-size: 0.8rem; }
+.flag-plan-steps li[aria-current='step'] { background: #dafbe1; border-color: #4ac26b; font-weight: 700; }
+.flag-plan-paused { color: #cf222e; font-weight: 600; }
+.flag-verdict { padding: 0.5rem 0.75rem; border-radius: var(--radius); background: #f6f8fa; border-left: 4px solid #8c959f; }
+.flag-verdict-winner { border-left-color: #1a7f37; }
+.flag-verdict-loser, .flag-verdict-sample_ratio_mismatch { border-left-color: #cf222e; }
+.flag-chart { margin: 1rem 0; display: grid; gap: 0.35rem; max-width: 40rem; }
+.flag-chart-row { display: grid; grid-template-columns: 8rem 1fr 5rem; gap: 0.5rem; align-items: center; }
+.flag-chart-track { background: #f6f8fa; border-radius: 4px; height: 1rem; display: block; }
+.flag-chart-bar { background: #1f5fbf; border-radius: 4px; height: 100%; display: block; }
+.flag-chart-value { text-align: right; font-variant-numeric: tabular-nums; }
 .flag-env { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 0.75rem 1rem; box-shadow: var(--shadow); }
 .flag-env-production { border-top: 4px solid #cf222e; }
 .flag-env-header { display: flex; justify-content: space-between; align-items: center; gap: 0.5rem; }
