@@ -1,0 +1,200 @@
+import type { AddressInfo } from 'node:net';
+import { sign } from '@octokit/webhooks-methods';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
+import { fixedClock } from '../../platform/clock.ts';
+import { type PrInput, pullRequestEvent, reviewEvent } from './github-payloads.ts';
+
+const SECRET = 'nudge-secret';
+
+/** A real SMTP server on 127.0.0.1 that keeps what it receives. */
+async function startSmtp() {
+  const mails: Array<{ to: string[]; raw: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        mails.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const repo = { owner: 'acme', name: 'checkout', default_branch: 'main' };
+const pr: PrInput = {
+  number: 42,
+  title: 'Split the basket service',
+  author: 'alice',
+  body: 'Moves the basket into its own service so checkout can deploy alone.',
+  head_ref: 'split-basket',
+  head_sha: 'ab'.repeat(20),
+  additions: 120,
+  deletions: 40,
+  changed_files: 5,
+  created_at: '2026-03-02T09:00:00Z',
+};
+
+for (const engine of ENGINES) {
+  describe(`workflow nudges through the notification platform [${engine}]`, () => {
+    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let t: TestApp;
+    const clock = fixedClock('2026-03-02T09:00:00Z');
+    let n = 0;
+
+    const send = async (event: string, payload: unknown) => {
+      const body = JSON.stringify(payload);
+      const res = await t.call('POST', '/webhooks/github', {
+        token: null,
+        payload: body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': event,
+          'x-github-delivery': `nudge-${++n}`,
+          'x-hub-signature-256': await sign(SECRET, body),
+        },
+      });
+      expect(res.status, res.body).toBe(200);
+    };
+    /** Runs every due job, and the jobs those enqueued (nudge -> notification delivery). */
+    const drain = async () => {
+      while ((await t.container.worker.drain()) > 0);
+    };
+    const to = () => smtp.mails.map((m) => m.to.join(','));
+
+    beforeAll(async () => {
+      smtp = await startSmtp();
+      t = await createTestApp(engine, {
+        clock,
+        env: {
+          ENGOPS_GITHUB_WEBHOOK_SECRET: SECRET,
+          ENGOPS_SMTP_HOST: '127.0.0.1',
+          ENGOPS_SMTP_PORT: String(smtp.port),
+          ENGOPS_SMTP_FROM: 'engops <engops@example.test>',
+        },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await smtp?.close();
+    });
+
+    it('nudges the requested reviewer at half the target and the team once it passes, once each', async () => {
+      const team = await t.call('POST', '/api/v1/teams', {
+        body: { name: 'Checkout', time_zone: 'Europe/Berlin' },
+      });
+      await t.call('POST', '/api/v1/services', {
+        body: { name: 'checkout', team_id: team.json.id, repository_url: 'https://github.com/acme/checkout' },
+      });
+      const user = async (name: string) =>
+        (
+          await t.call('POST', '/api/v1/users', {
+            body: { email: `${name}@example.test`, name, role: 'viewer' },
+          })
+        ).json;
+      const [alice, bob, dave] = [await user('alice'), await user('bob'), await user('dave')];
+      for (const member of [alice, dave])
+        await t.call('POST', `/api/v1/teams/${team.json.id}/members`, {
+          body: { user_id: member.id, role: 'responder' },
+        });
+      for (const [login, u] of [
+        ['alice', alice],
+        ['Bob', bob],
+      ] as const) {
+        const linked = await t.call('PUT', '/api/v1/workflow/identities', {
+          body: { provider: 'github', login, user_id: u.id },
+        });
+        expect(linked.status, linked.body).toBe(200);
+      }
+      const audit = await t.call('GET', '/api/v1/audit-log?action=workflow.identity.set');
+      expect(audit.json.items).toHaveLength(2);
+
+      await send('pull_request', pullRequestEvent(repo, 'opened', pr));
+      await send(
+        'pull_request',
+        pullRequestEvent(repo, 'review_requested', pr, { requested_reviewer: 'bob' }),
+      );
+      await drain();
+      expect(smtp.mails).toHaveLength(0);
+
+      // 11:59:59 after the request: not yet half of the 24-hour target.
+      clock.set('2026-03-02T20:59:59Z');
+      await drain();
+      expect(smtp.mails).toHaveLength(0);
+      clock.set('2026-03-02T21:00:00Z');
+      await drain();
+      expect(to()).toEqual(['bob@example.test']);
+      expect(smtp.mails[0]?.raw).toContain('Review waiting: acme/checkout#42');
+
+      // Another change to the PR plans again: the same threshold is never sent twice.
+      clock.set('2026-03-02T22:00:00Z');
+      await send(
+        'pull_request',
+        pullRequestEvent(repo, 'labeled', { ...pr, updated_at: '2026-03-02T22:00:00Z' }),
+      );
+      await drain();
+      expect(smtp.mails).toHaveLength(1);
+
+      // The target passes: the team hears (not the author), once.
+      clock.set('2026-03-03T09:00:00Z');
+      await drain();
+      clock.set('2026-03-03T10:00:00Z');
+      await drain();
+      expect(to()).toEqual(['bob@example.test', 'dave@example.test']);
+      expect(smtp.mails[1]?.raw).toContain('Review overdue');
+
+      // Bob asks for changes; alice re-requests: a new wait, with its own nudges.
+      await send(
+        'pull_request_review',
+        reviewEvent(repo, pr, {
+          id: 1,
+          reviewer: 'bob',
+          state: 'changes_requested',
+          submitted_at: '2026-03-03T10:00:00Z',
+        }),
+      );
+      await send(
+        'pull_request',
+        pullRequestEvent(
+          repo,
+          'review_requested',
+          { ...pr, updated_at: '2026-03-03T12:00:00Z' },
+          { requested_reviewer: 'bob' },
+        ),
+      );
+      await drain();
+      clock.set('2026-03-04T00:00:00Z');
+      await drain();
+      expect(to()).toEqual(['bob@example.test', 'dave@example.test', 'bob@example.test']);
+      const queue = await t.call('GET', '/api/v1/workflow/pull-requests?waiting=true');
+      expect(
+        queue.json.items.map((i: { number: number; waiting_since: string; pending_reviewers: string[] }) => [
+          i.number,
+          i.waiting_since,
+          i.pending_reviewers,
+        ]),
+      ).toEqual([[42, '2026-03-03T12:00:00.000Z', ['bob']]]);
+      const nudges = await t.container.db
+        .selectFrom('workflow_nudges')
+        .selectAll()
+        .orderBy('sent_at')
+        .execute();
+      expect(nudges.map((x) => [x.stage, x.recipients, x.sent_at])).toEqual([
+        ['reviewers@2026-03-02T09:00:00.000Z', 1, '2026-03-02T21:00:00.000Z'],
+        ['team@2026-03-02T09:00:00.000Z', 1, '2026-03-03T09:00:00.000Z'],
+        ['reviewers@2026-03-03T12:00:00.000Z', 1, '2026-03-04T00:00:00.000Z'],
+      ]);
+    });
+  });
+}
