@@ -20,7 +20,9 @@ import {
   toJsonReport,
   toSarif,
 } from '../../../../server/src/modules/security/secrets/index.ts';
+import { apiClientFromEnv } from '../../api-client.ts';
 import { printJson, say } from '../../output.ts';
+import { registerAdvisoriesCommand, registerDepsCommand } from './deps-command.ts';
 
 /** Exit codes of `engops scan secrets`. */
 export const SCAN_EXIT = { clean: 0, findings: 1, error: 2 } as const;
@@ -33,6 +35,8 @@ interface SecretsOptions {
   baseline?: string[];
   ignoreFile?: string[];
   progress?: boolean;
+  upload?: boolean;
+  service?: string;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -55,6 +59,10 @@ async function runSecretsScan(target: string, options: SecretsOptions): Promise<
   if (!['text', 'json', 'sarif'].includes(options.format))
     throw new SecretScanError(`--format must be text, json or sarif, not ${JSON.stringify(options.format)}`);
   if (options.git && options.staged) throw new SecretScanError('--git and --staged cannot be combined');
+  if (options.upload && !options.service) throw new SecretScanError('--upload needs --service <name|id>');
+  const api = options.upload ? apiClientFromEnv() : undefined;
+  if (options.upload && !api)
+    throw new SecretScanError('--upload needs ENGOPS_URL and ENGOPS_TOKEN (the server to send findings to)');
   const scannerOptions: ScannerOptions = options.config ? await loadSecretsConfig(options.config) : {};
   const rules: readonly SecretRule[] = scannerOptions.rules ?? BUILTIN_RULES;
   const scanner = new SecretScanner(scannerOptions);
@@ -122,11 +130,43 @@ async function runSecretsScan(target: string, options: SecretsOptions): Promise<
         : `No secrets found in ${what}${hidden} (rules ${RULESET_VERSION}).`,
     );
   }
+  if (api && options.service) {
+    // Only the redacted form and the fingerprint leave this machine, never the secret.
+    const result = await api.request<{ created: number; reopened: number; fixed: number; open: number }>(
+      'POST',
+      '/api/v1/security/scans',
+      {
+        service_id: options.service,
+        kind: 'secret',
+        tool: 'engops-secrets',
+        // A history or staged scan sees part of the code only: it never marks stored findings fixed.
+        complete: mode === 'tree',
+        findings: kept.map((f) => ({
+          fingerprint: f.fingerprint,
+          rule: f.rule,
+          title: `${f.description}: ${f.redacted}`.slice(0, 500),
+          severity: 'high',
+          file: f.file,
+          line: f.line,
+          commit: f.commit ?? null,
+          author: f.author ?? null,
+        })),
+      },
+    );
+    say(
+      `Uploaded to ${api.url} for ${options.service}: ${result.created} new, ${result.reopened} reopened, ${result.fixed} fixed, ${result.open} open.`,
+      'stderr',
+    );
+  }
   return kept.length > 0 ? SCAN_EXIT.findings : SCAN_EXIT.clean;
 }
 
 export function registerScanCommands(program: Command): void {
-  const scan = program.command('scan').description('Scan code for security problems (secrets)');
+  const scan = program
+    .command('scan')
+    .description('Scan code for security problems (secrets, vulnerable dependencies)');
+  registerDepsCommand(scan);
+  registerAdvisoriesCommand(program);
   scan
     .command('secrets')
     .description('Find secrets (keys, tokens, passwords) in a working tree, a git history or staged changes')
@@ -138,6 +178,8 @@ export function registerScanCommands(program: Command): void {
     .option('--baseline <report.json>', 'ignore findings present in a previous JSON or SARIF report', collect)
     .option('--ignore-file <file>', 'ignore the fingerprints listed in this file (one per line)', collect)
     .option('--no-progress', 'no progress bar for --git, even on a terminal')
+    .option('--upload', 'send the findings (redacted, with fingerprints) to the engops server for --service')
+    .option('--service <name|id>', 'the service this repository belongs to (with --upload)')
     .addHelpText(
       'after',
       `

@@ -1,0 +1,247 @@
+import type { UploadedFinding, uploadInventorySchema } from '@engops/contracts';
+import type { z } from 'zod';
+import { systemPrincipal } from '../../platform/access/permissions.ts';
+import type { AuditContext } from '../../platform/audit.ts';
+import { AppError } from '../../platform/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { indexAdvisories } from './deps/advisory-source.ts';
+import type { Dependency } from './deps/lockfiles.ts';
+import {
+  AdvisoryFormatError,
+  ecosystemOf,
+  normalizeName,
+  type OsvAdvisory,
+  parseAdvisory,
+} from './deps/osv.ts';
+import { matchDependencies } from './deps/scan-deps.ts';
+import type { FindingsService } from './findings-service.ts';
+import type { SecurityContext } from './security-deps.ts';
+
+export const RESCAN_JOB = 'security.rescan';
+export const DAILY_RESCAN_JOB = 'security.rescan.daily';
+const DAY_MS = 24 * 3600 * 1000;
+
+type Inventory = z.output<typeof uploadInventorySchema>;
+
+/**
+ * The server's side of dependency scanning: OSV advisories imported into the database, each
+ * service's dependency inventory (sent by `engops scan deps --upload`), and rescans that match the
+ * two whenever advisories arrive and once a day, so a new advisory reaches services that did not
+ * change. Rescans add and reopen findings; only a scan of the code marks them fixed.
+ */
+export function createAdvisoriesService(ctx: SecurityContext, findings: FindingsService) {
+  const { db, clock, audit, jobs, catalog } = ctx;
+  const now = () => clock.now().toISOString();
+
+  async function rescan(serviceIds?: string[]): Promise<number> {
+    let ids = serviceIds;
+    if (!ids) {
+      const rows = await db.selectFrom('security_dependencies').select('service_id').distinct().execute();
+      ids = rows.map((r) => r.service_id);
+    }
+    let found = 0;
+    for (const serviceId of ids) {
+      const rows = await db
+        .selectFrom('security_dependencies')
+        .selectAll()
+        .where('service_id', '=', serviceId)
+        .execute();
+      if (rows.length === 0) continue;
+      const deps: Dependency[] = rows.map((r) => {
+        const path = JSON.parse(r.path) as string[];
+        return {
+          ecosystem: r.ecosystem as Dependency['ecosystem'],
+          name: r.name,
+          version: r.version,
+          file: r.file,
+          direct: r.direct === 1,
+          dev: r.dev === 1,
+          path: path.length > 0 ? path : [`${r.name}@${r.version}`],
+        };
+      });
+      const names = [...new Set(deps.map((d) => normalizeName(d.ecosystem, d.name)))];
+      const records: OsvAdvisory[] = [];
+      for (let i = 0; i < names.length; i += 500) {
+        const chunk = await db
+          .selectFrom('security_advisories')
+          .innerJoin(
+            'security_advisory_packages',
+            'security_advisory_packages.advisory_id',
+            'security_advisories.id',
+          )
+          .select(['security_advisories.id', 'security_advisories.record'])
+          .where('security_advisory_packages.name', 'in', names.slice(i, i + 500))
+          .execute();
+        for (const row of chunk) records.push(JSON.parse(row.record) as OsvAdvisory);
+      }
+      const unique = new Map(records.map((r) => [r.id, r]));
+      const matched = matchDependencies(deps, indexAdvisories(unique.values()));
+      const uploaded: UploadedFinding[] = matched.map((f) => ({
+        fingerprint: f.fingerprint,
+        rule: f.advisory,
+        title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
+        severity: f.severity === 'none' ? 'low' : f.severity,
+        file: f.file,
+        package: f.package,
+        version: f.version,
+        ecosystem: f.ecosystem,
+        fixed_version: f.fixed,
+        dependency_path: f.path.slice(0, 100),
+        url: f.url,
+      }));
+      const service = await catalog.findService(serviceId);
+      if (!service) continue;
+      await findings.upload(
+        { principal: systemPrincipal },
+        {
+          service_id: service.id,
+          kind: 'dependency',
+          tool: 'engops-server',
+          complete: false,
+          findings: uploaded,
+        },
+        () => {},
+      );
+      found += uploaded.length;
+    }
+    return found;
+  }
+
+  const nextDaily = (from: Date) => {
+    const next = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), 3, 0, 0));
+    return next.getTime() <= from.getTime() ? new Date(next.getTime() + DAY_MS) : next;
+  };
+  async function scheduleDaily(from: Date) {
+    const at = nextDaily(from);
+    await jobs.enqueue(db, {
+      kind: DAILY_RESCAN_JOB,
+      runAt: at,
+      dedupeKey: `security:rescan:daily:${at.toISOString().slice(0, 10)}`,
+    });
+  }
+
+  ctx.worker?.register(RESCAN_JOB, async (job) => {
+    const payload = (job.payload ?? {}) as { service_ids?: string[] };
+    await rescan(payload.service_ids);
+  });
+  ctx.worker?.register(DAILY_RESCAN_JOB, async () => {
+    // Tomorrow's run is queued first, so a failing rescan (retried by the queue) never ends the series.
+    await scheduleDaily(new Date(clock.now().getTime() + 60_000));
+    await rescan();
+  });
+
+  return {
+    rescan,
+    /** Puts the next daily rescan in the job queue (idempotent). */
+    start: () => scheduleDaily(clock.now()),
+
+    async importAdvisories(actx: AuditContext, raw: unknown[]) {
+      const parsed: OsvAdvisory[] = [];
+      const errors: Array<{ path: string; message: string }> = [];
+      raw.forEach((value, i) => {
+        try {
+          parsed.push(parseAdvisory(value, `advisories.${i}`));
+        } catch (error) {
+          if (!(error instanceof AdvisoryFormatError)) throw error;
+          errors.push({ path: `body.advisories.${i}`, message: error.message });
+        }
+      });
+      if (errors.length > 0)
+        throw new AppError('HTTP_VALIDATION_FAILED', 'Some records are not OSV advisories.', { errors });
+      const counts = { imported: 0, updated: 0, unchanged: 0 };
+      await db.transaction().execute(async (tx) => {
+        const at = now();
+        for (const advisory of parsed) {
+          const modified = advisory.modified ?? advisory.published ?? at;
+          const existing = await tx
+            .selectFrom('security_advisories')
+            .select(['modified'])
+            .where('id', '=', advisory.id)
+            .executeTakeFirst();
+          if (existing && existing.modified === modified) {
+            counts.unchanged++;
+            continue;
+          }
+          const row = { id: advisory.id, modified, record: JSON.stringify(advisory), imported_at: at };
+          if (existing) {
+            await tx.updateTable('security_advisories').set(row).where('id', '=', advisory.id).execute();
+            await tx
+              .deleteFrom('security_advisory_packages')
+              .where('advisory_id', '=', advisory.id)
+              .execute();
+            counts.updated++;
+          } else {
+            await tx.insertInto('security_advisories').values(row).execute();
+            counts.imported++;
+          }
+          const keys = new Map<string, { ecosystem: string; name: string }>();
+          for (const affected of advisory.affected ?? []) {
+            const ecosystem = ecosystemOf(affected.package?.ecosystem);
+            if (!ecosystem || !affected.package) continue;
+            const name = normalizeName(ecosystem, affected.package.name);
+            keys.set(`${ecosystem}\u0000${name}`, { ecosystem, name });
+          }
+          for (const key of keys.values())
+            await tx
+              .insertInto('security_advisory_packages')
+              .values({ advisory_id: advisory.id, ...key })
+              .execute();
+        }
+        await audit.record(tx, actx, {
+          action: 'security.advisories.import',
+          targetType: 'security_advisories',
+          targetId: null,
+          after: counts,
+        });
+        if (counts.imported + counts.updated > 0) await jobs.enqueue(tx, { kind: RESCAN_JOB, payload: {} });
+      });
+      const total = await db
+        .selectFrom('security_advisories')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return { ...counts, total: Number(total.n) };
+    },
+
+    async uploadInventory(
+      actx: AuditContext,
+      input: Inventory,
+      authorize: (permission: 'security.write', teamId?: string | null) => void,
+    ) {
+      const service = await catalog.findService(input.service_id);
+      if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${input.service_id}.`);
+      authorize('security.write', service.team_id);
+      await db.transaction().execute(async (tx) => {
+        const at = now();
+        await tx.deleteFrom('security_dependencies').where('service_id', '=', service.id).execute();
+        const rows = input.dependencies.map((d) => ({
+          id: newId('sd'),
+          service_id: service.id,
+          team_id: service.team_id,
+          file: d.file,
+          ecosystem: d.ecosystem,
+          name: d.name,
+          version: d.version,
+          direct: d.direct ? 1 : 0,
+          dev: d.dev ? 1 : 0,
+          path: JSON.stringify(d.path),
+          uploaded_at: at,
+        }));
+        for (let i = 0; i < rows.length; i += 200)
+          await tx
+            .insertInto('security_dependencies')
+            .values(rows.slice(i, i + 200))
+            .execute();
+        await audit.record(tx, actx, {
+          action: 'security.inventory.upload',
+          targetType: 'service',
+          targetId: service.id,
+          teamId: service.team_id,
+          after: { dependencies: rows.length },
+        });
+      });
+      return { service_id: service.id, dependencies: input.dependencies.length };
+    },
+  };
+}
+
+export type AdvisoriesService = ReturnType<typeof createAdvisoriesService>;

@@ -1,0 +1,103 @@
+import { Link } from 'react-router';
+import { api } from '../../app/api-client.ts';
+import { formatDateTime } from '../../app/format.ts';
+import { useResource } from '../../app/use-resource.ts';
+import { ErrorBanner } from '../../ui/error-banner.tsx';
+import { PageHeader } from '../../ui/page-header.tsx';
+import { type Column, Table } from '../../ui/table.tsx';
+import { SecurityNav } from './security-nav.tsx';
+import { percent, type SecurityOverview } from './security-types.ts';
+
+type TeamRow = SecurityOverview['teams'][number];
+type ServiceRow = SecurityOverview['services'][number];
+
+/** Where each team and service stands on the handbook's security basics. */
+export function SecurityOverviewPage() {
+  const overview = useResource('security-overview', () =>
+    api.get<SecurityOverview>('/api/v1/security/overview'),
+  );
+  const teams: Column<TeamRow>[] = [
+    { key: 'team', header: 'Team', cell: (t) => t.team_name },
+    { key: 'open', header: 'Open findings', kind: 'number', cell: (t) => t.open_findings },
+    { key: 'overdue', header: 'Past SLA', kind: 'number', cell: (t) => t.overdue_findings },
+    {
+      key: 'training',
+      header: 'Training compliance',
+      kind: 'number',
+      cell: (t) => percent(t.training_compliance),
+    },
+    {
+      key: 'review',
+      header: 'Access review',
+      cell: (t) =>
+        t.review_total === 0 ? '—' : `${t.review_total - t.review_pending}/${t.review_total} reviewed`,
+    },
+    { key: 'plans', header: 'Response plans complete', cell: (t) => `${t.plans_complete}/${t.services}` },
+  ];
+  const services: Column<ServiceRow>[] = [
+    {
+      key: 'service',
+      header: 'Service',
+      cell: (s) => <Link to={`/security/findings?service_id=${s.service_id}`}>{s.service_name}</Link>,
+    },
+    { key: 'critical', header: 'Critical', kind: 'number', cell: (s) => s.open.critical },
+    { key: 'high', header: 'High', kind: 'number', cell: (s) => s.open.high },
+    { key: 'medium', header: 'Medium', kind: 'number', cell: (s) => s.open.medium },
+    { key: 'low', header: 'Low', kind: 'number', cell: (s) => s.open.low + s.open.unknown },
+    { key: 'overdue', header: 'Past SLA', kind: 'number', cell: (s) => s.overdue },
+    {
+      key: 'deps',
+      header: 'Dependency scan',
+      cell: (s) =>
+        s.last_scan.dependency ? (
+          formatDateTime(s.last_scan.dependency)
+        ) : (
+          <span className="muted">never</span>
+        ),
+    },
+    {
+      key: 'secrets',
+      header: 'Secret scan',
+      cell: (s) =>
+        s.last_scan.secret ? formatDateTime(s.last_scan.secret) : <span className="muted">never</span>,
+    },
+    {
+      key: 'plan',
+      header: 'Response plan',
+      cell: (s) => (
+        <Link to="/security/response-plans">
+          {s.response_plan.done}/{s.response_plan.total}
+          {s.response_plan.complete ? ' complete' : ' items'}
+        </Link>
+      ),
+    },
+  ];
+  return (
+    <>
+      <PageHeader
+        title="Security"
+        description="Dependencies scanned, secrets kept out of code, least privilege reviewed, training current, a response plan per service."
+      />
+      <SecurityNav />
+      <ErrorBanner error={overview.error} onRetry={overview.reload} />
+      <h2>Teams</h2>
+      <Table
+        caption="Security by team"
+        columns={teams}
+        rows={overview.data?.teams ?? []}
+        rowKey={(t) => t.team_id}
+        loading={overview.loading}
+        empty="No teams yet."
+      />
+      <h2>Services</h2>
+      <Table
+        caption="Security by service"
+        columns={services}
+        rows={overview.data?.services ?? []}
+        rowKey={(s) => s.service_id}
+        loading={overview.loading}
+        empty="No services yet."
+      />
+    </>
+  );
+}
