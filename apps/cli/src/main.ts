@@ -2,10 +2,15 @@ import { Command } from 'commander';
 import { formatError } from './cli-error.ts';
 import { registerDemoCommands } from './commands/demo/demo-commands.ts';
 import { registerDoraCommands } from './commands/dora/dora-commands.ts';
+import { registerImportCommands } from './commands/import/import-commands.ts';
+import { registerOncallCommands } from './commands/oncall/oncall-commands.ts';
+import { registerPostmortemCommands } from './commands/postmortem/postmortem-commands.ts';
+import { registerReleaseCommands } from './commands/release/release-commands.ts';
 import { registerScanCommands } from './commands/scan/scan-commands.ts';
 import { registerServerCommands } from './commands/server/server-commands.ts';
 import { registerTokenCommands } from './commands/token/token-commands.ts';
 import { registerUserCommands } from './commands/user/user-commands.ts';
+import { registerWorkflowCommands } from './commands/workflow/workflow-commands.ts';
 
 const program = new Command();
 program
@@ -32,7 +37,12 @@ registerUserCommands(program);
 registerTokenCommands(program);
 registerDemoCommands(program);
 registerDoraCommands(program);
+registerImportCommands(program);
 registerScanCommands(program);
+registerReleaseCommands(program);
+registerWorkflowCommands(program);
+registerOncallCommands(program);
+registerPostmortemCommands(program);
 
 try {
   await program.parseAsync(process.argv);

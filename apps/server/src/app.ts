@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Container } from './container.ts';
 import { registerAuth } from './http/auth.ts';
+import { isClientRoute } from './http/client-routes.ts';
 import { renderApiDocs, renderErrorCatalogue } from './http/docs-pages.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { platformRoutes } from './http/platform-routes.ts';
@@ -41,9 +42,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(shellHtml);
   // Client-side routes: any other GET that is not API, docs or a file gets the app shell.
   registerProblemHandlers(app, (request, reply) => {
-    const url = request.url.split('?')[0]!;
-    if (shellHtml && request.method === 'GET' && !url.startsWith('/api/') && !path.extname(url))
-      return spa(reply);
+    if (shellHtml && request.method === 'GET' && isClientRoute(request.url)) return spa(reply);
     return undefined;
   });
   // HTML forms (signed action links) post urlencoded bodies.
@@ -85,6 +84,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   registerRoutes(app, container.postmortems.routes, registry);
   registerRoutes(app, container.dora.routes, registry);
   registerRoutes(app, container.flags.routes, registry);
+  registerRoutes(app, container.workflow.routes, registry);
+  registerRoutes(app, container.releases.routes, registry);
+  registerRoutes(app, container.security.routes, registry);
   await app.register(container.dora.webhooks(registry));
   registerRoutes(
     app,

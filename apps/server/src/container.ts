@@ -10,6 +10,9 @@ import { createIncidentsModule } from './modules/incidents/index.ts';
 import { createOncallModule } from './modules/oncall/index.ts';
 import { createPolicyModule } from './modules/policy/index.ts';
 import { createPostmortemsModule } from './modules/postmortems/index.ts';
+import { createReleasesModule } from './modules/releases/index.ts';
+import { createSecurityModule } from './modules/security/index.ts';
+import { createWorkflowModule } from './modules/workflow/index.ts';
 import { createAuditLog } from './platform/audit.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createJobQueue, createWorker } from './platform/jobs.ts';
@@ -112,7 +115,42 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     githubWebhookSecret: config.githubWebhookSecret,
     gitlabWebhookToken: config.gitlabWebhookToken,
   });
-  const flags = createFlagsModule({ db, clock, audit });
+  const flags = createFlagsModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    catalog: catalog.service,
+    incidents: incidents.service,
+    isShuttingDown: () => state.shuttingDown,
+  });
+  const workflow = createWorkflowModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    catalog: catalog.service,
+    policy: policy.service,
+    dora: dora.service,
+    baseUrl,
+  });
+  dora.service.subscribeToCodeHost(workflow.ingest.handle);
+  const releases = createReleasesModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    catalog: catalog.service,
+    dora: dora.service,
+    incidents: incidents.service,
+    policy: policy.service,
+    flags: flags.service,
+  });
   const postmortems = createPostmortemsModule({
     db,
     clock,
@@ -123,6 +161,20 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     catalog: catalog.service,
     incidents: incidents.service,
     policy: policy.service,
+    baseUrl,
+  });
+  const security = createSecurityModule({
+    db,
+    clock,
+    audit,
+    jobs,
+    worker,
+    notifier,
+    signer,
+    catalog: catalog.service,
+    access: access.service,
+    policy: policy.service,
+    oncall: oncall.service,
     baseUrl,
   });
 
@@ -147,9 +199,14 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     postmortems,
     dora,
     flags,
+    workflow,
+    releases,
+    security,
     /** Module start-up work that needs the migrated database (recurring jobs). */
     async start() {
       await incidents.start();
+      await security.start();
+      await oncall.start();
     },
     /** Runs migrations, then marks the server ready (healthz turns 200). */
     async migrate() {

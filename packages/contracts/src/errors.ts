@@ -135,6 +135,12 @@ export const ERROR_CATALOGUE = {
     title: 'Integration not found',
     description: 'This service has no integration with this id.',
   },
+  INCIDENTS_INTEGRATION_DISABLED: {
+    status: 410,
+    title: 'Integration deleted',
+    description:
+      'The integration this key belonged to was deleted, so the key no longer accepts events (its alerts and incidents are kept); create a new integration and send with its key.',
+  },
   INCIDENTS_MAINTENANCE_NOT_FOUND: {
     status: 404,
     title: 'Maintenance window not found',
@@ -178,6 +184,28 @@ export const ERROR_CATALOGUE = {
     title: 'Action item not found',
     description: 'No action item has this id.',
   },
+  POSTMORTEMS_TRACKER_NOT_CONFIGURED: {
+    status: 409,
+    title: 'Issue tracker not configured',
+    description:
+      'Exporting an action item needs the GitHub settings (PUT /api/v1/postmortems/settings/github) and a repository.',
+  },
+  POSTMORTEMS_EXPORT_IN_PROGRESS: {
+    status: 409,
+    title: 'Export in progress',
+    description: 'Another request is exporting this action item right now; try again in a moment.',
+  },
+  POSTMORTEMS_EXPORT_FAILED: {
+    status: 502,
+    title: 'The issue tracker refused or failed',
+    description:
+      'GitHub did not create the issue; `detail` gives its answer. A retry never creates a second issue for the same action item.',
+  },
+  POSTMORTEMS_DISMISSAL_NOT_FOUND: {
+    status: 404,
+    title: 'Lint dismissal not found',
+    description: 'This postmortem has no lint dismissal with this id.',
+  },
   DORA_DEPLOYMENT_NOT_FOUND: {
     status: 404,
     title: 'Deployment not found',
@@ -194,6 +222,17 @@ export const ERROR_CATALOGUE = {
     title: 'Invalid webhook signature',
     description:
       'The X-Hub-Signature-256 signature (GitHub) or X-Gitlab-Token (GitLab) is missing or does not match the configured secret (ENGOPS_GITHUB_WEBHOOK_SECRET, ENGOPS_GITLAB_WEBHOOK_TOKEN or PUT /api/v1/integrations/github|gitlab); nothing was stored.',
+  },
+  DORA_REPOSITORY_MAPPED: {
+    status: 409,
+    title: 'Repository already mapped',
+    description:
+      'This repository (compared as host/owner/name) is already mapped to a service; delete that mapping first.',
+  },
+  DORA_REPOSITORY_NOT_FOUND: {
+    status: 404,
+    title: 'Repository mapping not found',
+    description: 'No explicit mapping exists for this repository.',
   },
   DORA_WEBHOOK_NOT_CONFIGURED: {
     status: 401,
@@ -229,6 +268,43 @@ export const ERROR_CATALOGUE = {
     description:
       "The iCal feed token is missing, forged, expired or was revoked by rotating the schedule's calendar URL; copy the current ical_url.",
   },
+  ONCALL_POLICY_IN_USE: {
+    status: 409,
+    title: 'Escalation policy in use',
+    description:
+      'Services page through this escalation policy; link them to another policy (PATCH /api/v1/services/{id}) before deleting it.',
+  },
+  ONCALL_OVERRIDE_NOT_FOUND: {
+    status: 404,
+    title: 'Override not found',
+    description: 'This schedule has no override with this id.',
+  },
+  ONCALL_CONTACT_METHOD_NOT_FOUND: {
+    status: 404,
+    title: 'Contact method not found',
+    description: 'This person has no contact method with this id.',
+  },
+  ONCALL_CONTACT_METHOD_TAKEN: {
+    status: 409,
+    title: 'Contact method exists',
+    description: 'This person already has a contact method of this type and address.',
+  },
+  ONCALL_CONTACT_CODE_INVALID: {
+    status: 400,
+    title: 'Wrong verification code',
+    description:
+      'The code does not match the one sent to the address, has expired, or was tried too often; send a new code and try again.',
+  },
+  ONCALL_NOTIFICATION_RULE_NOT_FOUND: {
+    status: 404,
+    title: 'Notification rule not found',
+    description: 'This person has no notification rule with this id.',
+  },
+  ONCALL_NOTIFICATION_RULE_TAKEN: {
+    status: 409,
+    title: 'Notification rule exists',
+    description: 'This person already notifies this contact method after this delay.',
+  },
   FLAGS_NOT_FOUND: { status: 404, title: 'Flag not found', description: 'No feature flag has this key.' },
   FLAGS_KEY_TAKEN: {
     status: 409,
@@ -256,6 +332,146 @@ export const ERROR_CATALOGUE = {
     title: 'SDK token invalid',
     description:
       'The SDK token in Authorization is missing, unknown, revoked, or of the wrong type for this API (client tokens for /api/client, frontend or client tokens for /api/frontend and OFREP).',
+  },
+  FLAGS_APPROVAL_REQUIRED: {
+    status: 409,
+    title: 'Approval required',
+    description:
+      'This environment requires approval for changes: submit a change request (POST /api/v1/change-requests) for a second person to approve. Turning a flag off (kill switch) never needs approval.',
+  },
+  FLAGS_CHANGE_REQUEST_NOT_FOUND: {
+    status: 404,
+    title: 'Change request not found',
+    description: 'No flag change request has this id.',
+  },
+  FLAGS_CHANGE_REQUEST_CLOSED: {
+    status: 409,
+    title: 'Change request closed',
+    description: 'The change request was already applied, rejected or cancelled.',
+  },
+  FLAGS_CHANGE_REQUEST_STALE: {
+    status: 409,
+    title: 'Flag changed since the request',
+    description:
+      'The flag was changed after this change request was made; reject it and request the change again against the current flag.',
+  },
+  FLAGS_SELF_APPROVAL: {
+    status: 403,
+    title: 'Cannot approve your own change',
+    description: 'A change request must be approved by someone other than the person who requested it.',
+  },
+  FLAGS_ROLLOUT_PLAN_NOT_FOUND: {
+    status: 404,
+    title: 'Rollout plan not found',
+    description: 'No rollout plan has this id.',
+  },
+  FLAGS_ROLLOUT_PLAN_CONFLICT: {
+    status: 409,
+    title: 'Rollout plan conflict',
+    description:
+      'The flag already has an active or paused rollout plan in this environment, or the plan is not in a state that allows this action (only paused plans resume; finished plans do not change).',
+  },
+  RELEASES_NOT_FOUND: { status: 404, title: 'Release not found', description: 'No release has this id.' },
+  RELEASES_PIPELINE_NOT_FOUND: {
+    status: 404,
+    title: 'Pipeline not found',
+    description: 'No release pipeline has this id, or it belongs to another team.',
+  },
+  RELEASES_STAGE_NOT_FOUND: {
+    status: 404,
+    title: 'Stage not found',
+    description: "The release's pipeline has no stage with this name.",
+  },
+  RELEASES_PIPELINE_NAME_TAKEN: {
+    status: 409,
+    title: 'Pipeline name taken',
+    description: 'The team already has a pipeline with this name.',
+  },
+  RELEASES_VERSION_EXISTS: {
+    status: 409,
+    title: 'Version already released',
+    description:
+      'The service already has a release of this version with another commit; creating the same version and commit again returns the existing release.',
+  },
+  RELEASES_STAGE_OUT_OF_ORDER: {
+    status: 409,
+    title: 'Stage out of order',
+    description:
+      'An earlier required stage has not succeeded; `detail` names it. An admin may record an override with a reason.',
+  },
+  RELEASES_INVALID_STAGE_TRANSITION: {
+    status: 409,
+    title: 'Invalid stage transition',
+    description:
+      'The stage cannot move to this status from its current one (a succeeded stage is final; a failed one may be started again).',
+  },
+  RELEASES_GATE_BLOCKED: {
+    status: 409,
+    title: 'Stage gate closed',
+    description:
+      'A gate of the stage refuses it: missing approvals, a freeze window, or an open SEV1/SEV2 on the service; `errors` lists each gate. An admin may record an override with a reason.',
+  },
+  RELEASES_RELEASE_CLOSED: {
+    status: 409,
+    title: 'Release closed',
+    description: 'The release was rolled back; start a new release instead.',
+  },
+  RELEASES_SELF_APPROVAL: {
+    status: 409,
+    title: 'Self-approval',
+    description: 'Whoever created a release cannot approve its stages.',
+  },
+  RELEASES_NO_PRODUCTION_DEPLOYMENT: {
+    status: 409,
+    title: 'Nothing to roll back',
+    description: 'The release has not reached production, so there is no deployment to roll back.',
+  },
+  RELEASES_METRICS_SOURCE_FAILED: {
+    status: 502,
+    title: 'Metrics source failed',
+    description:
+      "The service's Prometheus-compatible metrics source did not answer a query_range request with data; `detail` says how.",
+  },
+  RELEASES_FREEZE_NOT_FOUND: {
+    status: 404,
+    title: 'Freeze not found',
+    description: 'No freeze window has this id.',
+  },
+  SECURITY_FINDING_NOT_FOUND: {
+    status: 404,
+    title: 'Finding not found',
+    description: 'No security finding has this id.',
+  },
+  SECURITY_CAMPAIGN_NOT_FOUND: {
+    status: 404,
+    title: 'Access review not found',
+    description: 'No access review campaign (or no item of it) has this id.',
+  },
+  SECURITY_CAMPAIGN_CLOSED: {
+    status: 409,
+    title: 'Access review closed',
+    description: 'The campaign is closed; its decisions are final. Start a new campaign to review again.',
+  },
+  SECURITY_GRANT_REVOKED: {
+    status: 409,
+    title: 'Grant already revoked',
+    description: 'A reviewer revoked this grant; any revoke wins, so it cannot be certified afterwards.',
+  },
+  SECURITY_COURSE_NOT_FOUND: {
+    status: 404,
+    title: 'Course not found',
+    description: 'No training course has this id.',
+  },
+  SECURITY_COURSE_NAME_TAKEN: {
+    status: 409,
+    title: 'Course name taken',
+    description: 'Another training course has this name.',
+  },
+  SECURITY_NO_USER: {
+    status: 400,
+    title: 'No person to record',
+    description:
+      'A training completion needs a person: send user_id, or call with a session or a token made by a user.',
   },
 } as const satisfies Record<string, ErrorSpec>;
 

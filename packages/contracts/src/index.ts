@@ -7,4 +7,7 @@ export * from './incidents.ts';
 export * from './oncall.ts';
 export * from './platform.ts';
 export * from './postmortems.ts';
+export * from './releases.ts';
 export * from './roles.ts';
+export * from './security.ts';
+export * from './workflow.ts';

@@ -159,6 +159,32 @@ export const policySchema = z.strictObject({
       small_pr_max_lines: z.number().int().positive().default(400),
     })
     .default({ review_target_hours: 24, branch_max_age_hours: 24 * 7, small_pr_max_lines: 400 }),
+  // Development workflow (targets above in code_review): nudges, CI names, business hours, descriptions.
+  workflow: z
+    .strictObject({
+      nudge_reviewers_at_share: z.number().positive().max(1).default(0.5),
+      nudge_team_at_share: z.number().positive().max(10).default(1),
+      required_checks: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
+      business_hours: z
+        .strictObject({ enabled: z.boolean(), start: clockTime, end: clockTime })
+        .default({ enabled: false, start: '09:00', end: '18:00' }),
+      description_min_chars: z.number().int().min(0).max(2000).default(20),
+      small_team_max_size: z.number().int().positive().default(5),
+      // The handbook's reviewer focus, posted on new pull requests when the checklist is switched on.
+      review_checklist: z
+        .array(z.string().trim().min(1).max(200))
+        .max(30)
+        .default(['Correctness', 'Readability', 'Tests', 'Architecture fit']),
+    })
+    .default({
+      nudge_reviewers_at_share: 0.5,
+      nudge_team_at_share: 1,
+      required_checks: [],
+      business_hours: { enabled: false, start: '09:00', end: '18:00' },
+      description_min_chars: 20,
+      small_team_max_size: 5,
+      review_checklist: ['Correctness', 'Readability', 'Tests', 'Architecture fit'],
+    }),
   on_call: z
     .strictObject({
       rotation_by_team_size: z
@@ -207,11 +233,58 @@ export const policySchema = z.strictObject({
         .refine((stages) => new Set(stages).size === stages.length, { message: 'stages must be unique' })
         .default(['ci', 'staging', 'canary', 'production', 'monitor']),
       monitor_window_minutes: z.number().int().positive().default(30),
+      // Canary judgement: promote at promote_score or above, hold for a person down to hold_score.
+      promote_score: z.number().min(0).max(100).default(90),
+      hold_score: z.number().min(0).max(100).default(75),
+      confidence: z.number().gt(0.5).lt(1).default(0.95),
+      min_samples: z.number().int().min(1).max(10_000).default(5),
+      production_approvals: z.number().int().min(0).max(10).default(0),
+      monitor_check_seconds: z.number().int().min(5).max(3600).default(60),
     })
-    .default({ stages: ['ci', 'staging', 'canary', 'production', 'monitor'], monitor_window_minutes: 30 }),
+    .refine((r) => r.hold_score <= r.promote_score, {
+      path: ['hold_score'],
+      message: 'must not exceed promote_score',
+    })
+    .default({
+      stages: ['ci', 'staging', 'canary', 'production', 'monitor'],
+      monitor_window_minutes: 30,
+      promote_score: 90,
+      hold_score: 75,
+      confidence: 0.95,
+      min_samples: 5,
+      production_approvals: 0,
+      monitor_check_seconds: 60,
+    }),
   security: z
-    .strictObject({ access_review_interval_days: z.number().int().positive().default(90) })
-    .default({ access_review_interval_days: 90 }),
+    .strictObject({
+      access_review_interval_days: z.number().int().positive().default(90),
+      // Days to fix an open finding of each severity (null: no deadline); overdue ones are listed.
+      finding_sla_days: z
+        .strictObject({
+          critical: z.number().int().positive().nullable(),
+          high: z.number().int().positive().nullable(),
+          medium: z.number().int().positive().nullable(),
+          low: z.number().int().positive().nullable(),
+          unknown: z.number().int().positive().nullable(),
+        })
+        .default({ critical: 7, high: 30, medium: 90, low: 180, unknown: 90 }),
+      access_review_duration_days: z.number().int().positive().default(14),
+      // Tokens unused this long (or never used and older than this) are flagged as stale in reviews.
+      stale_access_days: z.number().int().positive().default(90),
+      training_validity_days: z.number().int().positive().default(365),
+      training_reminder_days: z.number().int().min(0).default(30),
+      // A response-plan exercise counts as recent for this many days.
+      exercise_max_age_days: z.number().int().positive().default(365),
+    })
+    .default({
+      access_review_interval_days: 90,
+      finding_sla_days: { critical: 7, high: 30, medium: 90, low: 180, unknown: 90 },
+      access_review_duration_days: 14,
+      stale_access_days: 90,
+      training_validity_days: 365,
+      training_reminder_days: 30,
+      exercise_max_age_days: 365,
+    }),
   incidents: z
     .strictObject({
       /** What each severity means here; shown wherever a severity is chosen or displayed. */

@@ -7,6 +7,14 @@ import { m0004Dora } from './migrations/0004-dora.ts';
 import { m0005Oncall } from './migrations/0005-oncall.ts';
 import { m0006Flags } from './migrations/0006-flags.ts';
 import { m0007IncidentImport } from './migrations/0007-incident-import.ts';
+import { m0008DoraChanges } from './migrations/0008-dora-changes.ts';
+import { m0009OncallContacts } from './migrations/0009-oncall-contacts.ts';
+import { m0010FlagReleaseControls } from './migrations/0010-flag-release-controls.ts';
+import { m0011Workflow } from './migrations/0011-workflow.ts';
+import { m0012Releases } from './migrations/0012-releases.ts';
+import { m0013Security } from './migrations/0013-security.ts';
+import { m0014PostmortemTracking } from './migrations/0014-postmortem-tracking.ts';
+import { m0015IncidentHistory } from './migrations/0015-incident-history.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -17,6 +25,14 @@ export const migrations: Record<string, Migration> = {
   '0005-oncall': m0005Oncall,
   '0006-flags': m0006Flags,
   '0007-incident-import': m0007IncidentImport,
+  '0008-dora-changes': m0008DoraChanges,
+  '0009-oncall-contacts': m0009OncallContacts,
+  '0010-flag-release-controls': m0010FlagReleaseControls,
+  '0011-workflow': m0011Workflow,
+  '0012-releases': m0012Releases,
+  '0013-security': m0013Security,
+  '0014-postmortem-tracking': m0014PostmortemTracking,
+  '0015-incident-history': m0015IncidentHistory,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

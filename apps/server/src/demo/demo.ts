@@ -3,9 +3,13 @@ import type { Container } from '../container.ts';
 import { systemPrincipal } from '../platform/access/permissions.ts';
 import { AppError } from '../platform/errors.ts';
 import { seedDoraDemo } from './demo-dora.ts';
+import { seedFlagsDemo } from './demo-flags.ts';
 import { seedIncidentsDemo } from './demo-incidents.ts';
 import { seedOncallDemo } from './demo-oncall.ts';
 import { seedPostmortemsDemo } from './demo-postmortems.ts';
+import { seedReleasesDemo } from './demo-releases.ts';
+import { seedSecurityDemo } from './demo-security.ts';
+import { seedWorkflowDemo } from './demo-workflow.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.engops.test';
 export const DEMO_PASSWORD = 'demo-password-1';
@@ -246,7 +250,11 @@ export async function seedDemo(
   createdCount += await seedOncallDemo(container, services);
   createdCount += await seedIncidentsDemo(container, services);
   createdCount += await seedDoraDemo(container, services);
+  createdCount += await seedFlagsDemo(container, services);
+  createdCount += await seedWorkflowDemo(container, services);
   createdCount += await seedPostmortemsDemo(container);
+  createdCount += await seedReleasesDemo(container, services);
+  createdCount += await seedSecurityDemo(container, services);
   const outcome: DemoOutcome = empty ? 'created' : createdCount > 0 ? 'completed' : 'present';
   return { created: outcome === 'created' || outcome === 'completed', outcome, ...credentials };
 }

@@ -10,17 +10,29 @@ import { TeamDetailPage } from '../modules/catalog/team-detail-page.tsx';
 import { TeamsPage } from '../modules/catalog/teams-page.tsx';
 import { DoraPage } from '../modules/dora/dora-page.tsx';
 import { FlagPage } from '../modules/flags/flag-page.tsx';
+import { FlagReviewsPage } from '../modules/flags/flag-reviews-page.tsx';
 import { FlagsPage } from '../modules/flags/flags-page.tsx';
 import { IncidentPage } from '../modules/incidents/incident-page.tsx';
 import { IncidentsPage } from '../modules/incidents/incidents-page.tsx';
 import { ServiceIntegrationsPage } from '../modules/incidents/service-integrations-page.tsx';
 import { EscalationPoliciesPage } from '../modules/oncall/escalation-policies-page.tsx';
 import { LoadPage } from '../modules/oncall/load-page.tsx';
+import { MyOncallPage } from '../modules/oncall/my-oncall-page.tsx';
 import { OncallPage } from '../modules/oncall/oncall-page.tsx';
+import { PayPage } from '../modules/oncall/pay-page.tsx';
 import { SchedulePage } from '../modules/oncall/schedule-page.tsx';
 import { PolicyPage } from '../modules/policy/policy-page.tsx';
+import { ActionItemsPage } from '../modules/postmortems/action-items-page.tsx';
 import { PostmortemPage } from '../modules/postmortems/postmortem-page.tsx';
 import { PostmortemsPage } from '../modules/postmortems/postmortems-page.tsx';
+import { ReleasePage } from '../modules/releases/release-page.tsx';
+import { ReleasesPage } from '../modules/releases/releases-page.tsx';
+import { AccessReviewPage, AccessReviewsPage } from '../modules/security/access-reviews-page.tsx';
+import { FindingsPage } from '../modules/security/findings-page.tsx';
+import { ResponsePlansPage } from '../modules/security/response-plans-page.tsx';
+import { SecurityOverviewPage } from '../modules/security/security-overview-page.tsx';
+import { TrainingPage } from '../modules/security/training-page.tsx';
+import { WorkflowPage } from '../modules/workflow/workflow-page.tsx';
 import { ErrorBanner } from '../ui/error-banner.tsx';
 import { PageHeader } from '../ui/page-header.tsx';
 import { useAuth } from './auth-context.tsx';
@@ -160,6 +172,62 @@ export function AppRoutes() {
           }
         />
         <Route
+          path="workflow"
+          element={
+            <Allowed permission="dora.read">
+              <WorkflowPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security"
+          element={
+            <Allowed permission="security.read">
+              <SecurityOverviewPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/findings"
+          element={
+            <Allowed permission="security.read">
+              <FindingsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/access-reviews"
+          element={
+            <Allowed permission="security.review">
+              <AccessReviewsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/access-reviews/:id"
+          element={
+            <Allowed permission="security.review">
+              <AccessReviewPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/training"
+          element={
+            <Allowed permission="security.read">
+              <TrainingPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/response-plans"
+          element={
+            <Allowed permission="security.read">
+              <ResponsePlansPage />
+            </Allowed>
+          }
+        />
+        <Route
           path="flags"
           element={
             <Allowed permission="flags.read">
@@ -172,6 +240,14 @@ export function AppRoutes() {
           element={
             <Allowed permission="flags.read">
               <FlagPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="flag-reviews"
+          element={
+            <Allowed permission="flags.read">
+              <FlagReviewsPage />
             </Allowed>
           }
         />
@@ -208,6 +284,30 @@ export function AppRoutes() {
           }
         />
         <Route
+          path="oncall/me"
+          element={
+            <Allowed permission="oncall.read">
+              <MyOncallPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="oncall/pay"
+          element={
+            <Allowed permission="oncall.manage">
+              <PayPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="action-items"
+          element={
+            <Allowed permission="postmortems.read">
+              <ActionItemsPage />
+            </Allowed>
+          }
+        />
+        <Route
           path="postmortems"
           element={
             <Allowed permission="postmortems.read">
@@ -220,6 +320,22 @@ export function AppRoutes() {
           element={
             <Allowed permission="postmortems.read">
               <PostmortemPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="releases"
+          element={
+            <Allowed permission="releases.read">
+              <ReleasesPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="releases/:id"
+          element={
+            <Allowed permission="releases.read">
+              <ReleasePage />
             </Allowed>
           }
         />

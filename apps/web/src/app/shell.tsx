@@ -18,8 +18,12 @@ const NAV: readonly { heading: string; items: readonly NavItem[] }[] = [
       { to: '/incidents', label: 'Incidents', permission: 'incidents.read' },
       { to: '/oncall', label: 'On-call', permission: 'oncall.read' },
       { to: '/postmortems', label: 'Postmortems', permission: 'postmortems.read' },
+      { to: '/action-items', label: 'Action items', permission: 'postmortems.read' },
+      { to: '/releases', label: 'Releases', permission: 'releases.read' },
       { to: '/dora', label: 'DORA metrics', permission: 'dora.read' },
+      { to: '/workflow', label: 'Workflow', permission: 'dora.read' },
       { to: '/flags', label: 'Feature flags', permission: 'flags.read' },
+      { to: '/security', label: 'Security', permission: 'security.read' },
     ],
   },
   {

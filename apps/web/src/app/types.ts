@@ -58,7 +58,16 @@ export type Permission =
   | 'dora.read'
   | 'flags.read'
   | 'flags.write'
-  | 'flags.manage';
+  | 'flags.manage'
+  | 'releases.read'
+  | 'releases.write'
+  | 'releases.manage'
+  | 'releases.admin'
+  | 'security.read'
+  | 'security.write'
+  | 'security.triage'
+  | 'security.review'
+  | 'security.manage';
 
 export interface Session {
   user: User | null;

@@ -32,6 +32,15 @@ export const PERMISSIONS = {
   'flags.read': { role: 'viewer', scope: 'team' },
   'flags.write': { role: 'manager', scope: 'team' },
   'flags.manage': { role: 'manager', scope: 'org' },
+  'security.read': { role: 'viewer', scope: 'team' },
+  'security.write': { role: 'responder', scope: 'team' },
+  'security.triage': { role: 'manager', scope: 'team' },
+  'security.review': { role: 'manager', scope: 'team' },
+  'security.manage': { role: 'admin', scope: 'org' },
+  'releases.read': { role: 'viewer', scope: 'team' },
+  'releases.write': { role: 'responder', scope: 'team' },
+  'releases.manage': { role: 'manager', scope: 'team' },
+  'releases.admin': { role: 'admin', scope: 'org' },
 } as const satisfies Record<string, { role: Role; scope: 'org' | 'team' }>;
 
 export type Permission = keyof typeof PERMISSIONS;
