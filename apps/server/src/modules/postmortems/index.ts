@@ -24,6 +24,7 @@ export function createPostmortemsModule(deps: {
   incidents: IncidentsService;
   policy: PolicyService;
   baseUrl: () => string;
+  github?: { readonly url: string; readonly token?: string } | undefined;
 }) {
   const service = createPostmortemsService({ ...deps, repo: createPostmortemsRepository() });
   return { service, routes: postmortemsRoutes(service, deps.incidents) };

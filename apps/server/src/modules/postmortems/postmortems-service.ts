@@ -137,8 +137,26 @@ export function createPostmortemsService(deps: {
   policy: PolicyService;
   repo: PostmortemsRepository;
   baseUrl: () => string;
+  /** ENGOPS_GITHUB_API_URL / ENGOPS_GITHUB_TOKEN: used when no settings were saved through the API. */
+  github?: { readonly url: string; readonly token?: string } | undefined;
 }) {
   const { db, clock, audit, jobs, notifier, catalog, incidents, policy, repo } = deps;
+
+  /** Saved settings first, else the token from the configuration (no default repository, no labels). */
+  async function trackerSettings(conn: Db) {
+    const row = await repo.getTracker(conn, 'github');
+    if (row) return row;
+    if (!deps.github?.token) return undefined;
+    return {
+      provider: 'github',
+      api_url: deps.github.url,
+      token: deps.github.token,
+      default_repo: null,
+      labels: '[]',
+      updated_by: null,
+      updated_at: null,
+    };
+  }
   const now = () => clock.now();
   const link = (id: string) => `${deps.baseUrl().replace(/\/$/, '')}/postmortems/${id}`;
 
@@ -360,7 +378,7 @@ export function createPostmortemsService(deps: {
 
   /** The GitHub settings without the token. */
   async function githubSettings() {
-    const row = await repo.getTracker(db, 'github');
+    const row = await trackerSettings(db);
     return {
       configured: row !== undefined,
       api_url: row?.api_url ?? null,
@@ -886,7 +904,7 @@ export function createPostmortemsService(deps: {
     ): Promise<{ item: ActionItem; created: boolean }> {
       const item = await mustItem(db, id);
       if (item.tracker_url) return { item: itemView(item, now()), created: false };
-      const settings = await repo.getTracker(db, 'github');
+      const settings = await trackerSettings(db);
       const repoName = input.repo ?? settings?.default_repo ?? null;
       if (!settings || !repoName)
         throw new AppError(

@@ -540,3 +540,59 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`postmortems: GitHub token from the configuration [${engine}]`, () => {
+    let t: TestApp;
+    let gh: Awaited<ReturnType<typeof startGithub>>;
+
+    beforeAll(async () => {
+      gh = await startGithub();
+      t = await createTestApp(engine, {
+        clock: fixedClock('2026-03-02T09:00:00.000Z'),
+        env: { ENGOPS_GITHUB_TOKEN: 'ghp_from_environment', ENGOPS_GITHUB_API_URL: gh.apiUrl },
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await gh?.close();
+    });
+
+    it('exports with ENGOPS_GITHUB_TOKEN when no settings were saved, never showing the token', async () => {
+      const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: 'UTC' } });
+      const service = await t.call('POST', '/api/v1/services', {
+        body: { name: 'checkout', team_id: team.json.id },
+      });
+      const inc = await t.call('POST', '/api/v1/incidents', {
+        body: { service_id: service.json.id, title: 'Card declines', severity: 'SEV2' },
+      });
+      expect((await t.call('POST', `/api/v1/incidents/${inc.json.id}/resolve`)).status).toBe(200);
+      const pm = await t.call('POST', `/api/v1/incidents/${inc.json.id}/postmortem`);
+      expect(pm.status).toBe(201);
+      const users = await t.call('POST', '/api/v1/users', {
+        body: { name: 'Ada Okafor', email: 'ada@example.test', role: 'responder' },
+      });
+      const action = await t.call('POST', `/api/v1/postmortems/${pm.json.id}/action-items`, {
+        body: { title: 'Retry card declines once', owner_id: users.json.id, due_date: '2026-03-20' },
+      });
+      expect(action.status).toBe(201);
+
+      const settings = await t.call('GET', '/api/v1/postmortems/settings/github');
+      expect(settings.status).toBe(200);
+      expect(settings.json).toMatchObject({ configured: true, token_set: true, api_url: gh.apiUrl });
+      expect(settings.body).not.toContain('ghp_from_environment');
+
+      // No default repository in the configuration: the request names one.
+      const noRepo = await t.call('POST', `/api/v1/action-items/${action.json.id}/export`);
+      expect(noRepo.status).toBe(409);
+      expect(noRepo.json.code).toBe('POSTMORTEMS_TRACKER_NOT_CONFIGURED');
+      const exported = await t.call('POST', `/api/v1/action-items/${action.json.id}/export`, {
+        body: { repo: 'acme/payments' },
+      });
+      expect(exported.status).toBe(201);
+      expect(exported.json.tracker_issue.key).toBe('acme/payments#1');
+      expect(gh.requests.at(-1)?.authorization).toBe('Bearer ghp_from_environment');
+      expect(gh.requests.at(-1)?.url).toBe('/api/v3/repos/acme/payments/issues');
+    });
+  });
+}
