@@ -91,6 +91,18 @@ export const ERROR_CATALOGUE = {
     title: 'Email taken',
     description: 'Another user has this email address (compared case-insensitively).',
   },
+  CATALOG_LAST_ADMIN: {
+    status: 409,
+    title: 'Last admin',
+    description:
+      'The last enabled org admin cannot be demoted or disabled; make someone else admin first. Nothing was changed.',
+  },
+  CATALOG_CURRENT_PASSWORD_INVALID: {
+    status: 400,
+    title: 'Current password required',
+    description:
+      'Changing your own password needs your current password in `current_password`; it was missing or wrong.',
+  },
   CATALOG_SERVICE_NOT_FOUND: {
     status: 404,
     title: 'Service not found',

@@ -304,7 +304,7 @@ describeEachEngine('HTTP contract', (get) => {
     const changed = await t.call('PATCH', self, {
       token: null,
       headers,
-      body: { password: 'a brand new password' },
+      body: { password: 'a brand new password', current_password: password },
     });
     expect(changed.status).toBe(200);
     const oldLogin = await t.call('POST', '/api/v1/auth/login', {

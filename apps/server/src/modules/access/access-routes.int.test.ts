@@ -304,6 +304,110 @@ describeEachEngine('access API', (get) => {
     expect((await login(t, 'leaver@example.test', password)).status).toBe(200);
   });
 
+  it("stops a disabled user's tokens and sessions at once, and re-enabling brings back only the tokens", async () => {
+    const t = get();
+    const password = 'second admin password';
+    const user = await t.call('POST', '/api/v1/users', {
+      body: { email: 'token.maker@example.test', name: 'Token Maker', role: 'admin', password },
+    });
+    expect(user.status).toBe(201);
+    const ok = await login(t, 'token.maker@example.test', password);
+    const cookie = sessionCookie(ok);
+    const made = await t.call('POST', '/api/v1/tokens', {
+      token: null,
+      headers: { cookie, 'x-csrf-token': ok.json.csrf_token },
+      body: { name: 'ci from token maker', role: 'manager' },
+    });
+    expect(made.status).toBe(201);
+    expect(made.json.created_by).toBe(user.json.id);
+    const secret: string = made.json.token;
+    // Used (and so cached) before the user is disabled.
+    expect((await t.call('GET', '/api/v1/teams', { token: secret })).status).toBe(200);
+    expect((await t.call('GET', '/api/v1/teams', { token: null, headers: { cookie } })).status).toBe(200);
+
+    const off = await t.call('PATCH', `/api/v1/users/${user.json.id}`, { body: { disabled: true } });
+    expect(off.status).toBe(200);
+    const refused = await t.call('GET', '/api/v1/teams', { token: secret });
+    expect(refused.status).toBe(401);
+    expect(refused.json.code).toBe('AUTH_INVALID_TOKEN');
+    const write = await t.call('POST', '/api/v1/teams', {
+      token: secret,
+      body: { name: 'Written by a leaver', time_zone: 'UTC' },
+    });
+    expect(write.status).toBe(401);
+    expect((await t.call('GET', '/api/v1/teams', { token: null, headers: { cookie } })).status).toBe(401);
+    const sessions = await t.container.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', user.json.id)
+      .execute();
+    expect(sessions).toEqual([]);
+    // A token made by someone else (the system admin token) is untouched.
+    expect((await t.call('GET', '/api/v1/teams')).status).toBe(200);
+
+    const on = await t.call('PATCH', `/api/v1/users/${user.json.id}`, { body: { disabled: false } });
+    expect(on.status).toBe(200);
+    expect((await t.call('GET', '/api/v1/teams', { token: secret })).status).toBe(200);
+    expect((await t.call('GET', '/api/v1/teams', { token: null, headers: { cookie } })).status).toBe(401);
+    const teams = await t.call('GET', '/api/v1/teams?limit=200');
+    expect(teams.json.items.map((x: { name: string }) => x.name)).not.toContain('Written by a leaver');
+  });
+
+  it('asks for the current password to change your own, keeps only your session, and an admin reset ends all', async () => {
+    const t = get();
+    const email = 'changer@example.test';
+    const password = 'the first password';
+    const user = await t.call('POST', '/api/v1/users', {
+      body: { email, name: 'Changer', role: 'viewer', password },
+    });
+    const first = await login(t, email, password);
+    const second = await login(t, email, password);
+    const mine = { cookie: sessionCookie(first), 'x-csrf-token': first.json.csrf_token as string };
+    const other = { cookie: sessionCookie(second) };
+    const self = `/api/v1/users/${user.json.id}`;
+    const works = async (headers: Record<string, string>) =>
+      (await t.call('GET', '/api/v1/auth/session', { token: null, headers })).status;
+
+    const before = await auditCount(t);
+    for (const body of [
+      { password: 'a second password' },
+      { password: 'a second password', current_password: 'not the first password' },
+    ]) {
+      const res = await t.call('PATCH', self, { token: null, headers: mine, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json.code).toBe('CATALOG_CURRENT_PASSWORD_INVALID');
+      expect(res.json.errors.map((e: { path: string }) => e.path)).toEqual(['body.current_password']);
+    }
+    expect(await auditCount(t)).toBe(before);
+    expect(await works(other)).toBe(200);
+
+    const changed = await t.call('PATCH', self, {
+      token: null,
+      headers: mine,
+      body: { password: 'a second password', current_password: password },
+    });
+    expect(changed.status).toBe(200);
+    expect(await works(mine)).toBe(200);
+    expect(await works(other)).toBe(401);
+    expect((await login(t, email, password)).status).toBe(401);
+    const third = await login(t, email, 'a second password');
+    expect(third.status).toBe(200);
+
+    // An admin resetting someone else's password ends every session of that person.
+    const reset = await t.call('PATCH', self, { body: { password: 'reset by an admin' } });
+    expect(reset.status).toBe(200);
+    expect(await works(mine)).toBe(401);
+    expect(await works({ cookie: sessionCookie(third) })).toBe(401);
+    const left = await t.container.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', user.json.id)
+      .execute();
+    expect(left).toEqual([]);
+    expect((await login(t, email, 'reset by an admin')).status).toBe(200);
+  });
+
   it('does not let a person without a password log in', async () => {
     const t = get();
     const user = await t.call('POST', '/api/v1/users', {

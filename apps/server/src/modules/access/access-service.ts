@@ -131,29 +131,53 @@ export function createAccessService(deps: {
 
   /**
    * Token rows are read on every API call; keep each for a second (real time) so a busy client
-   * costs one lookup a second. Revoking in this process drops the entry at once; another server
-   * process sees a revocation within TOKEN_CACHE_MS. Expiry is checked on every call.
+   * costs one lookup a second. Revoking a token, or disabling or re-enabling the user who created
+   * it, in this process drops the entry at once; another server process sees the change within
+   * TOKEN_CACHE_MS. Expiry is checked on every call.
    */
-  const tokenCache = new Map<string, { row: TokenRow | undefined; until: number }>();
-  async function tokenRow(hash: string): Promise<TokenRow | undefined> {
+  type CachedToken = { row: TokenRow; creatorDisabled: boolean } | undefined;
+  const tokenCache = new Map<string, { entry: CachedToken; until: number }>();
+  async function tokenRow(hash: string): Promise<CachedToken> {
     const hit = tokenCache.get(hash);
     const t = Date.now();
-    if (hit && hit.until > t) return hit.row;
-    const row = await repo.tokenByHash(db, hash);
+    if (hit && hit.until > t) return hit.entry;
+    const entry = await repo.tokenWithCreatorByHash(db, hash);
     if (tokenCache.size >= 10_000) tokenCache.clear();
-    tokenCache.set(hash, { row, until: t + TOKEN_CACHE_MS });
-    return row;
+    tokenCache.set(hash, { entry, until: t + TOKEN_CACHE_MS });
+    return entry;
   }
-  const forgetToken = (id: string) => {
-    for (const [hash, entry] of tokenCache) if (entry.row?.id === id || !entry.row) tokenCache.delete(hash);
+  const forgetTokens = (match: (row: TokenRow) => boolean) => {
+    for (const [hash, { entry }] of tokenCache) if (!entry || match(entry.row)) tokenCache.delete(hash);
   };
+  const forgetToken = (id: string) => forgetTokens((row) => row.id === id);
+
+  /**
+   * A user disabled: their sessions end and the tokens they created stop (re-enabling brings the
+   * tokens back, not the sessions). A password changed: the person's other sessions end (their own
+   * current one stays when they changed it themselves); an admin's reset ends all of them.
+   */
+  catalog.onUserUpdate(async (tx, ctx, { before, after, passwordChanged }) => {
+    const self = ctx.principal.kind === 'user' && ctx.principal.userId === after.id;
+    if (after.disabled && !before.disabled) {
+      await repo.deleteSessionsOfUser(tx, after.id);
+    } else if (passwordChanged) {
+      await repo.deleteSessionsOfUser(tx, after.id, self ? ctx.principal.csrfToken : undefined);
+    }
+    if (after.disabled === before.disabled) return undefined;
+    const drop = () => forgetTokens((row) => row.created_by === after.id);
+    drop();
+    return drop;
+  });
 
   const authenticator: Authenticator = {
     async fromBearer(token) {
-      const row = await tokenRow(hashSecret(token));
+      const found = await tokenRow(hashSecret(token));
       const now = clock.now();
-      if (!row) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token is not known.');
+      if (!found) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token is not known.');
+      const { row } = found;
       if (row.revoked_at) return new AppError('AUTH_INVALID_TOKEN', 'The bearer token was revoked.');
+      if (found.creatorDisabled)
+        return new AppError('AUTH_INVALID_TOKEN', 'The user who created the bearer token is disabled.');
       if (row.expires_at && row.expires_at <= now.toISOString())
         return new AppError('AUTH_INVALID_TOKEN', 'The bearer token has expired.');
       await touch(row.id, () => repo.touchToken(db, row.id, now.toISOString()));

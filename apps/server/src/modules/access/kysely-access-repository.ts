@@ -10,6 +10,22 @@ export function createAccessRepository() {
     insertToken: (db: Db, row: TokenRow) => db.insertInto('api_tokens').values(row).execute(),
     tokenByHash: (db: Db, hash: string) =>
       db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
+    /** A token row and whether the user who created it is disabled (a disabled creator's tokens stop). */
+    async tokenWithCreatorByHash(
+      db: Db,
+      hash: string,
+    ): Promise<{ row: TokenRow; creatorDisabled: boolean } | undefined> {
+      const found = await db
+        .selectFrom('api_tokens')
+        .leftJoin('users', 'users.id', 'api_tokens.created_by')
+        .selectAll('api_tokens')
+        .select('users.disabled as creator_disabled')
+        .where('api_tokens.token_hash', '=', hash)
+        .executeTakeFirst();
+      if (!found) return undefined;
+      const { creator_disabled, ...row } = found;
+      return { row, creatorDisabled: Number(creator_disabled ?? 0) === 1 };
+    },
     tokenById: (db: Db, id: string) =>
       db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst(),
     listTokens(db: Db, after: string | undefined, limit: number, includeRevoked: boolean) {
@@ -33,6 +49,12 @@ export function createAccessRepository() {
       db.selectFrom('sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst(),
     deleteSession: (db: Db, hash: string) =>
       db.deleteFrom('sessions').where('token_hash', '=', hash).execute(),
+    /** Ends a user's sessions, except the one with this CSRF token (the caller's own) when given. */
+    deleteSessionsOfUser(db: Db, userId: string, exceptCsrfToken?: string) {
+      let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+      if (exceptCsrfToken !== undefined) q = q.where('csrf_token', '!=', exceptCsrfToken);
+      return q.execute();
+    },
     deleteExpiredSessions: (db: Db, now: string) =>
       db.deleteFrom('sessions').where('expires_at', '<', now).execute(),
     touchSession: (db: Db, id: string, at: string) =>

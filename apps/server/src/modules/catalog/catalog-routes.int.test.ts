@@ -129,4 +129,67 @@ describeEachEngine('catalog API', (get) => {
     expect(dup.status).toBe(409);
     expect(dup.json.code).toBe('CATALOG_TEAM_NAME_TAKEN');
   });
+
+  it('never demotes or disables the last enabled org admin, and changes nothing when refusing', async () => {
+    const t = get();
+    const user = async (email: string, role: string) =>
+      (await t.call('POST', '/api/v1/users', { body: { email, name: email.split('@')[0], role } })).json
+        .id as string;
+    const admins = async () =>
+      (await t.call('GET', '/api/v1/users?limit=200')).json.items
+        .filter((u: { role: string; disabled: boolean }) => u.role === 'admin' && !u.disabled)
+        .map((u: { id: string }) => u.id)
+        .sort();
+    const auditCount = async () =>
+      Number(
+        (
+          await t.container.db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const patch = (id: string, body: object) => t.call('PATCH', `/api/v1/users/${id}`, { body });
+
+    const ann = await user('ann.admin@example.test', 'admin');
+    expect(await admins()).toEqual([ann]);
+    const audit = await auditCount();
+    for (const body of [
+      { role: 'manager' },
+      { role: null },
+      { disabled: true },
+      { role: 'viewer', name: 'X' },
+    ]) {
+      const res = await patch(ann, body);
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json.code).toBe('CATALOG_LAST_ADMIN');
+    }
+    expect(await auditCount()).toBe(audit);
+    expect((await t.call('GET', `/api/v1/users/${ann}`)).json).toMatchObject({
+      role: 'admin',
+      disabled: false,
+      name: 'ann.admin',
+    });
+    // Other changes to the last admin are fine.
+    expect((await patch(ann, { name: 'Ann', role: 'admin' })).status).toBe(200);
+
+    // With a second admin, one of them may go; a disabled admin does not count.
+    const ben = await user('ben.admin@example.test', 'admin');
+    expect((await patch(ann, { disabled: true })).status).toBe(200);
+    expect(await admins()).toEqual([ben]);
+    const refused = await patch(ben, { role: 'responder' });
+    expect(refused.status).toBe(409);
+    expect(refused.json.code).toBe('CATALOG_LAST_ADMIN');
+    // Demoting an admin who is already disabled leaves the enabled admins as they are.
+    expect((await patch(ann, { role: 'viewer' })).status).toBe(200);
+    expect(await admins()).toEqual([ben]);
+
+    // Two admins demoted at the same moment: exactly one wins.
+    expect((await patch(ann, { role: 'admin', disabled: false })).status).toBe(200);
+    expect(await admins()).toEqual([ann, ben].sort());
+    const raced = await Promise.all([patch(ann, { role: 'manager' }), patch(ben, { role: 'manager' })]);
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((await admins()).length).toBe(1);
+  });
 });

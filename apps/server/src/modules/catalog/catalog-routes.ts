@@ -165,19 +165,21 @@ export function catalogRoutes(catalog: CatalogService): RouteSpec[] {
     defineRoute({
       method: 'PATCH',
       url: '/api/v1/users/:id',
-      summary: 'Update a person (admins; people may change their own name, time zone and password)',
+      summary:
+        'Update a person (admins; people may change their own name, time zone and password, the latter with current_password)',
       tags,
       auth: 'authenticated',
       params: idParamsSchema,
-      body: updateUserSchema,
+      body: updateUserSchema.extend({ current_password: z.string().min(1).max(1024).optional() }),
       response: userSchema,
       errors: [403, 404, 409],
       handler: ({ params, body, audit, principal, authorize }) => {
+        const { current_password, ...patch } = body;
         const self = principal.kind === 'user' && principal.userId === params.id;
         const selfServiceable =
-          body.role === undefined && body.disabled === undefined && body.email === undefined;
+          patch.role === undefined && patch.disabled === undefined && patch.email === undefined;
         if (!(self && selfServiceable)) authorize('users.write');
-        return catalog.updateUser(audit, params.id, body);
+        return catalog.updateUser(audit, params.id, patch, { currentPassword: current_password });
       },
     }),
 

@@ -12,7 +12,7 @@ import type {
 } from '@engops/contracts';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.ts';
-import { hashPassword } from '../../platform/access/passwords.ts';
+import { hashPassword, verifyPassword } from '../../platform/access/passwords.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
@@ -89,6 +89,16 @@ export type ServicePatchHook = (
   patch: { escalation_policy_id?: string | null | undefined },
 ) => Promise<void>;
 
+/**
+ * Runs in the transaction of every user update (the access module ends sessions and drops cached
+ * tokens); a returned function runs after the commit.
+ */
+export type UserUpdateHook = (
+  tx: Db,
+  ctx: AuditContext,
+  change: { before: User; after: User; passwordChanged: boolean },
+) => Promise<(() => void) | undefined>;
+
 export function createCatalogService(deps: {
   db: Db;
   clock: Clock;
@@ -99,6 +109,7 @@ export function createCatalogService(deps: {
   const { db, clock, audit, repo } = deps;
   const now = () => clock.now().toISOString();
   const servicePatchHooks: ServicePatchHook[] = [];
+  const userUpdateHooks: UserUpdateHook[] = [];
 
   /** Catalog writes committed by this process (see `dataVersion`). */
   let localWrites = 0;
@@ -172,6 +183,10 @@ export function createCatalogService(deps: {
     /** Another module takes a PATCH /services/{id} field (see ServicePatchHook). */
     onServicePatch(hook: ServicePatchHook) {
       servicePatchHooks.push(hook);
+    },
+    /** Another module reacts to user updates in the same transaction (see UserUpdateHook). */
+    onUserUpdate(hook: UserUpdateHook) {
+      userUpdateHooks.push(hook);
     },
     // ---- teams
     listTeams(page: PageQuery): Promise<Page<Team>> {
@@ -364,12 +379,53 @@ export function createCatalogService(deps: {
       };
       return unique('CATALOG_USER_EMAIL_TAKEN', () => (tx ? run(tx) : write(run)));
     },
-    async updateUser(ctx: AuditContext, id: string, patch: UpdateUser): Promise<User> {
+    /**
+     * People changing their own password (a user session, not a token) must give the current one.
+     * The last enabled org admin cannot be demoted or disabled.
+     */
+    async updateUser(
+      ctx: AuditContext,
+      id: string,
+      patch: UpdateUser,
+      options: { currentPassword?: string | undefined } = {},
+    ): Promise<User> {
       const { password, disabled, ...rest } = patch;
+      if (password && ctx.principal.kind === 'user' && ctx.principal.userId === id) {
+        const stored = (await mustUser(db, id)).password_hash;
+        const ok =
+          options.currentPassword !== undefined &&
+          stored !== null &&
+          (await verifyPassword(options.currentPassword, stored));
+        if (!ok) {
+          throw new AppError(
+            'CATALOG_CURRENT_PASSWORD_INVALID',
+            options.currentPassword === undefined
+              ? 'Changing your own password needs your current password.'
+              : 'The current password is wrong.',
+            { errors: [{ path: 'body.current_password', message: 'must be your current password' }] },
+          );
+        }
+      }
       const passwordHash = password ? await hashPassword(password) : undefined;
-      return unique('CATALOG_USER_EMAIL_TAKEN', () =>
+      const afterCommit: Array<() => void> = [];
+      const user = await unique('CATALOG_USER_EMAIL_TAKEN', () =>
         write(async (tx) => {
           const before = await userWithTeams(tx, await mustUser(tx, id));
+          const losesAdmin =
+            before.role === 'admin' &&
+            !before.disabled &&
+            ((rest.role !== undefined && rest.role !== 'admin') || disabled === true);
+          if (losesAdmin) {
+            // Take the catalog version row's lock first: concurrent demotions of two admins queue
+            // here, and the second one counts after the first committed.
+            await repo.bumpVersion(tx);
+            if ((await repo.countActiveAdmins(tx)) <= 1) {
+              throw new AppError(
+                'CATALOG_LAST_ADMIN',
+                `${before.name} is the last enabled admin; make someone else admin first.`,
+              );
+            }
+          }
           await repo.updateUser(tx, id, {
             ...definedOnly(rest),
             ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }),
@@ -377,6 +433,10 @@ export function createCatalogService(deps: {
             updated_at: now(),
           });
           const after = await userWithTeams(tx, await mustUser(tx, id));
+          for (const hook of userUpdateHooks) {
+            const then = await hook(tx, ctx, { before, after, passwordChanged: passwordHash !== undefined });
+            if (then) afterCommit.push(then);
+          }
           await audit.record(tx, ctx, {
             action: password ? 'user.update.password' : 'user.update',
             targetType: 'user',
@@ -387,6 +447,8 @@ export function createCatalogService(deps: {
           return after;
         }),
       );
+      for (const then of afterCommit) then();
+      return user;
     },
 
     // ---- services

@@ -126,6 +126,16 @@ export function createCatalogRepository() {
     insertUser: (db: Db, row: UserRow) => db.insertInto('users').values(row).execute(),
     updateUser: (db: Db, id: string, patch: Partial<UserRow>) =>
       db.updateTable('users').set(patch).where('id', '=', id).execute(),
+    /** Enabled users with the org-wide admin role. */
+    async countActiveAdmins(db: Db): Promise<number> {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('role', '=', 'admin')
+        .where('disabled', '=', 0)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     async countUsers(db: Db): Promise<number> {
       const row = await db
         .selectFrom('users')

@@ -161,6 +161,10 @@ export function PeoplePage() {
                     }
                   : {}),
                 ...(password ? { password } : {}),
+                // Your own new password needs your current one (the server ends your other sessions).
+                ...(password && editing.id === selfId
+                  ? { current_password: String(values.get('current_password') ?? '') }
+                  : {}),
               });
               setStatus(`${user.name} saved.`);
               setEditing(null);
@@ -203,6 +207,16 @@ export function PeoplePage() {
               autoComplete="new-password"
               hint="Leave empty to keep the current password."
             />
+            {editing.id === selfId ? (
+              <Field
+                label="Current password"
+                optional
+                name="current_password"
+                type="password"
+                autoComplete="current-password"
+                hint="Needed only to set a new password for yourself."
+              />
+            ) : null}
           </Form>
         </Dialog>
       ) : null}

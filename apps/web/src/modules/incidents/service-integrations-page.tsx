@@ -267,7 +267,8 @@ export function ServiceIntegrationsPage() {
           message={
             <>
               Delete <strong>{deleting.name}</strong>? Its key stops working at once: alerts sent with it are
-              refused.
+              refused. The alerts and incidents it already created are kept, with their history; the
+              integration is disabled and leaves this list.
             </>
           }
           confirmLabel="Delete integration"
