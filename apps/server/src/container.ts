@@ -162,6 +162,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     incidents: incidents.service,
     policy: policy.service,
     baseUrl,
+    github: config.githubApi,
   });
   const security = createSecurityModule({
     db,
@@ -176,7 +177,11 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     policy: policy.service,
     oncall: oncall.service,
     baseUrl,
+    repositories: dora.service,
+    github: config.githubApi,
   });
+  // Verified GitHub pushes to mapped services are scanned for secrets and changed lockfiles.
+  dora.service.subscribeToCodeHost(security.service.pushScans.handle);
 
   return {
     config,

@@ -258,6 +258,10 @@ export const policySchema = z.strictObject({
   security: z
     .strictObject({
       access_review_interval_days: z.number().int().positive().default(90),
+      // Open a campaign every access_review_interval_days (quarterly by default) without anyone starting it.
+      access_review_scheduled: z.boolean().default(true),
+      // What closing a scheduled campaign does with grants nobody reviewed.
+      access_review_close_policy: z.enum(['revoke', 'keep']).default('keep'),
       // Days to fix an open finding of each severity (null: no deadline); overdue ones are listed.
       finding_sla_days: z
         .strictObject({
@@ -278,6 +282,8 @@ export const policySchema = z.strictObject({
     })
     .default({
       access_review_interval_days: 90,
+      access_review_scheduled: true,
+      access_review_close_policy: 'keep',
       finding_sla_days: { critical: 7, high: 30, medium: 90, low: 180, unknown: 90 },
       access_review_duration_days: 14,
       stale_access_days: 90,

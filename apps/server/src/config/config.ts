@@ -39,6 +39,9 @@ const envSchema = z.object({
   ENGOPS_GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Checks GitLab webhooks (X-Gitlab-Token) unless an admin stores another token. */
   ENGOPS_GITLAB_WEBHOOK_TOKEN: z.string().min(1).optional(),
+  /** The GitHub REST API that push scans read commits from, and a token that may read the repositories. */
+  ENGOPS_GITHUB_API_URL: z.url().default('https://api.github.com'),
+  ENGOPS_GITHUB_TOKEN: z.string().min(1).optional(),
 });
 
 export type DatabaseConfig =
@@ -70,6 +73,7 @@ export interface Config {
   readonly webDist?: string;
   readonly githubWebhookSecret?: string;
   readonly gitlabWebhookToken?: string;
+  readonly githubApi: { readonly url: string; readonly token?: string };
 }
 
 export class ConfigError extends Error {
@@ -111,6 +115,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(e.ENGOPS_WEB_DIST ? { webDist: path.resolve(e.ENGOPS_WEB_DIST) } : {}),
     ...(e.ENGOPS_GITHUB_WEBHOOK_SECRET ? { githubWebhookSecret: e.ENGOPS_GITHUB_WEBHOOK_SECRET } : {}),
     ...(e.ENGOPS_GITLAB_WEBHOOK_TOKEN ? { gitlabWebhookToken: e.ENGOPS_GITLAB_WEBHOOK_TOKEN } : {}),
+    githubApi: {
+      url: e.ENGOPS_GITHUB_API_URL.replace(/\/+$/, ''),
+      ...(e.ENGOPS_GITHUB_TOKEN ? { token: e.ENGOPS_GITHUB_TOKEN } : {}),
+    },
   };
 }
 

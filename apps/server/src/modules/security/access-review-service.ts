@@ -1,16 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Campaign, ReviewItem } from '@engops/contracts';
 import type { Db } from '../../db/database.ts';
-import { can, type Principal } from '../../platform/access/permissions.ts';
+import { can, type Principal, systemPrincipal } from '../../platform/access/permissions.ts';
 import type { AuditContext } from '../../platform/audit.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { CampaignRow, ReviewItemRow } from './kysely-security-repository.ts';
 import { allOf, allTeams, allUsers, type SecurityContext } from './security-deps.ts';
 import { addDays, staleTokenReason, toCsv } from './security-rules.ts';
 
 export const REVIEW_REMINDER_JOB = 'security.access_review.reminder';
+/** The recurring job that opens the next scheduled campaign when it is due. */
+export const REVIEW_SCHEDULE_JOB = 'security.access_review.schedule';
 const HOUR_MS = 3600 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A scheduled campaign's id comes from its due time, so two runs of one occurrence open one campaign. */
+export const scheduledCampaignId = (due: Date) =>
+  `arc_scheduled_${due.toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+const scheduleKey = (due: Date) => `security:access-review:schedule:${due.toISOString()}`;
 
 /** May `principal` decide on this item? Team grants: managers of that team; org roles and tokens: admins. */
 export function canReview(principal: Principal, item: Pick<ReviewItemRow, 'kind' | 'team_id'>): boolean {
@@ -168,6 +176,56 @@ export function createAccessReviewService(ctx: SecurityContext) {
     });
   });
 
+  async function latestCampaignStart(): Promise<number | null> {
+    const row = await db
+      .selectFrom('access_review_campaigns')
+      .select('started_at')
+      .orderBy('started_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ? Date.parse(row.started_at) : null;
+  }
+
+  /** Queues the occurrence due at `due` (idempotent: one job per due time). */
+  const scheduleAt = (due: Date) =>
+    jobs.enqueue(db, {
+      kind: REVIEW_SCHEDULE_JOB,
+      payload: { due_at: due.toISOString() },
+      runAt: due,
+      dedupeKey: scheduleKey(due),
+    });
+
+  /**
+   * One occurrence of the schedule. The next occurrence is queued first (so a failing run, retried
+   * by the queue, never ends the series); a campaign started within the current period (by hand, or
+   * by an earlier run of this very occurrence) moves the schedule instead of opening another one.
+   */
+  ctx.worker?.register(REVIEW_SCHEDULE_JOB, async (job) => {
+    const due = new Date(String((job.payload as { due_at?: unknown } | null)?.due_at ?? job.runAt));
+    const settings = (await policy.current()).security;
+    const period = settings.access_review_interval_days * DAY_MS;
+    const latest = await latestCampaignStart();
+    if (latest !== null && latest > due.getTime() - period) {
+      await scheduleAt(new Date(latest + period));
+      return;
+    }
+    await scheduleAt(new Date(due.getTime() + period));
+    if (!settings.access_review_scheduled) return;
+    try {
+      await service.start(
+        { principal: systemPrincipal },
+        {
+          name: `Scheduled access review ${due.toISOString().slice(0, 10)}`,
+          close_policy: settings.access_review_close_policy,
+        },
+        { id: scheduledCampaignId(due) },
+      );
+    } catch (error) {
+      // Another worker opened this occurrence's campaign first.
+      if (!(isUniqueViolation(error) && (await repo.getCampaign(db, scheduledCampaignId(due))))) throw error;
+    }
+  });
+
   async function detail(id: string, principal: Principal) {
     const campaign = await mustCampaign(db, id);
     const items = await repo.itemsOf(db, id);
@@ -175,10 +233,29 @@ export function createAccessReviewService(ctx: SecurityContext) {
     return { ...campaignView(campaign, items), items: visible.map(itemView) };
   }
 
-  return {
+  const service = {
+    /**
+     * Puts the schedule's next occurrence in the job queue unless one is already there: a period
+     * after the latest campaign, or after now when there is none yet.
+     */
+    async startSchedule() {
+      const queued = await db
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', '=', REVIEW_SCHEDULE_JOB)
+        .where('status', 'in', ['pending', 'running'])
+        .executeTakeFirst();
+      if (queued) return;
+      const period = (await policy.current()).security.access_review_interval_days * DAY_MS;
+      const latest = await latestCampaignStart();
+      const at = clock.now().getTime();
+      await scheduleAt(new Date(Math.max(at, (latest ?? at) + period)));
+    },
+
     async start(
       actx: AuditContext,
       input: { name?: string | undefined; due_at?: string | undefined; close_policy: 'revoke' | 'keep' },
+      options: { id?: string } = {},
     ) {
       const settings = (await policy.current()).security;
       const at = now();
@@ -197,7 +274,7 @@ export function createAccessReviewService(ctx: SecurityContext) {
       ]);
       const teamName = new Map(teams.map((t) => [t.id, t.name]));
       const campaign: CampaignRow = {
-        id: newId('arc'),
+        id: options.id ?? newId('arc'),
         name: input.name ?? `Access review ${at.slice(0, 10)}`,
         status: 'open',
         close_policy: input.close_policy,
@@ -371,9 +448,21 @@ export function createAccessReviewService(ctx: SecurityContext) {
       if (campaign.status !== 'open') throw new AppError('SECURITY_CAMPAIGN_CLOSED');
       const pending = (await repo.itemsOf(db, campaignId)).filter((i) => i.outcome === 'pending');
       const outcome = campaign.close_policy === 'revoke' ? 'revoked_on_close' : 'kept_on_close';
-      if (campaign.close_policy === 'revoke') for (const item of pending) await revokeGrant(actx, item);
+      const outcomes = new Map<string, string>();
+      if (campaign.close_policy === 'revoke')
+        for (const item of pending) {
+          try {
+            await revokeGrant(actx, item);
+            outcomes.set(item.id, outcome);
+          } catch (error) {
+            // The organisation's last admin keeps the role: closing must not lock everyone out.
+            if (!(error instanceof AppError && error.code === 'CATALOG_LAST_ADMIN')) throw error;
+            outcomes.set(item.id, 'kept_on_close');
+          }
+        }
       await db.transaction().execute(async (tx) => {
-        for (const item of pending) await repo.updateItem(tx, item.id, { outcome });
+        for (const item of pending)
+          await repo.updateItem(tx, item.id, { outcome: outcomes.get(item.id) ?? outcome });
         await repo.updateCampaign(tx, campaignId, { status: 'closed', closed_at: now() });
         await audit.record(tx, actx, {
           action: 'security.access_review.close',
@@ -448,6 +537,7 @@ export function createAccessReviewService(ctx: SecurityContext) {
       );
     },
   };
+  return service;
 }
 
 export type AccessReviewService = ReturnType<typeof createAccessReviewService>;

@@ -3,13 +3,15 @@ import { createAdvisoriesService } from './advisories-service.ts';
 import { createFindingsService } from './findings-service.ts';
 import { createSecurityRepository } from './kysely-security-repository.ts';
 import { createPlansService } from './plans-service.ts';
+import { createPushScanService } from './push-scan-service.ts';
 import { createRegisterService } from './register-service.ts';
 import type { SecurityDeps } from './security-deps.ts';
 import { securityRoutes } from './security-routes.ts';
 import { createTrainingService } from './training-service.ts';
 
-export { REVIEW_REMINDER_JOB } from './access-review-service.ts';
+export { REVIEW_REMINDER_JOB, REVIEW_SCHEDULE_JOB, scheduledCampaignId } from './access-review-service.ts';
 export { DAILY_RESCAN_JOB, RESCAN_JOB } from './advisories-service.ts';
+export { PUSH_SCAN_JOB, PUSH_SCAN_TOOL } from './push-scan-service.ts';
 export type { OncallReader } from './security-deps.ts';
 export { TRAINING_REMINDER_JOB } from './training-service.ts';
 
@@ -21,16 +23,19 @@ export interface SecurityServices {
   training: ReturnType<typeof createTrainingService>;
   advisories: ReturnType<typeof createAdvisoriesService>;
   register: ReturnType<typeof createRegisterService>;
+  pushScans: ReturnType<typeof createPushScanService>;
 }
 
 /** Security basics on the server: findings per service, access reviews, training, response plans. */
 export function createSecurityModule(deps: SecurityDeps) {
   const ctx = { ...deps, repo: createSecurityRepository() };
   const findings = createFindingsService(ctx);
+  const advisories = createAdvisoriesService(ctx, findings);
   const service: SecurityServices = {
     catalog: deps.catalog,
     findings,
-    advisories: createAdvisoriesService(ctx, findings),
+    advisories,
+    pushScans: createPushScanService(ctx, findings, advisories),
     register: createRegisterService(ctx),
     plans: createPlansService(ctx),
     reviews: createAccessReviewService(ctx),
@@ -39,7 +44,10 @@ export function createSecurityModule(deps: SecurityDeps) {
   return {
     service,
     routes: securityRoutes(service),
-    /** Start-up work once migrated: the next daily rescan of dependency inventories. */
-    start: () => service.advisories.start(),
+    /** Start-up work once migrated: the next daily rescan and the next scheduled access review. */
+    start: async () => {
+      await service.advisories.start();
+      await service.reviews.startSchedule();
+    },
   };
 }

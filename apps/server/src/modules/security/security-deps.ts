@@ -30,6 +30,10 @@ export interface SecurityDeps {
   policy: PolicyService;
   oncall?: OncallReader;
   baseUrl: () => string;
+  /** Which service a pushed repository belongs to (DORA's repository mappings), for push scans. */
+  repositories?: { serviceForRepository(keys: string[]): Promise<Service | undefined> };
+  /** The GitHub REST API that push scans read commits and lockfiles from. */
+  github?: { url: string; token?: string };
 }
 
 export interface SecurityContext extends SecurityDeps {

@@ -760,5 +760,33 @@ for (const engine of ENGINES) {
       expect(actions).toContain('security.access_review.start');
       expect(actions).toContain('security.access_review.close');
     });
+
+    it('closing with the revoke policy keeps the last admin an admin', async () => {
+      await loginAll();
+      const started = await t.call('POST', '/api/v1/security/access-reviews', {
+        ...as('ada'),
+        body: { name: 'Nobody reviews', close_policy: 'revoke' },
+      });
+      expect(started.status).toBe(201);
+      const adaItem = (started.json.items as Array<{ kind: string; subject_name: string }>).find(
+        (i) => i.kind === 'org_role' && i.subject_name.startsWith('ada'),
+      );
+      expect(adaItem).toBeDefined();
+      const closed = await t.call(
+        'POST',
+        `/api/v1/security/access-reviews/${started.json.id}/close`,
+        as('ada'),
+      );
+      expect(closed.status).toBe(200);
+      const outcomeOf = (name: string) =>
+        closed.json.items.find(
+          (i: { kind: string; subject_name: string }) =>
+            i.kind === 'org_role' && i.subject_name.startsWith(name),
+        )?.outcome;
+      expect(outcomeOf('ada')).toBe('kept_on_close');
+      const ada = await t.call('GET', `/api/v1/users/${people.ada!.id}`, as('ada'));
+      expect(ada.status).toBe(200);
+      expect(ada.json.role).toBe('admin');
+    });
   });
 }

@@ -1,0 +1,356 @@
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
+import { fixedClock } from '../../platform/clock.ts';
+import { PUSH_SCAN_JOB } from './index.ts';
+import { addedLines } from './push-scan-service.ts';
+import { seededRandom } from './secrets/test-corpus.ts';
+
+/**
+ * Secrets and lockfiles scanned on push, on both engines: verified GitHub push deliveries to a
+ * mapped service queue a job that reads the commits from a local node:http server serving recorded
+ * GitHub REST responses. Findings are stored redacted, once per delivery and per fingerprint.
+ */
+const WEBHOOK_SECRET = 'push-scan-webhook-secret';
+const API_TOKEN = 'gh-test-token-0123';
+const START = '2026-05-04T10:00:00.000Z';
+
+// Secret bodies made when the test runs (nothing secret is stored in the repository).
+const random = seededRandom(4711);
+const pick = (alphabet: string, n: number) =>
+  Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const GITHUB_PAT = `ghp_${pick(ALNUM, 34)}7q`;
+const AWS_KEY = `AKIA${pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+
+const SHA1 = '1'.repeat(8) + 'a'.repeat(32);
+const SHA2 = '2'.repeat(8) + 'b'.repeat(32);
+const SHA3 = '3'.repeat(8) + 'c'.repeat(32);
+const SHA4 = '4'.repeat(8) + 'd'.repeat(32);
+
+const lockfile = JSON.stringify(
+  {
+    name: 'checkout',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'checkout', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+      'node_modules/lodash': {
+        version: '4.17.15',
+        resolved: 'https://registry.npmjs.org/lodash/-/lodash-4.17.15.tgz',
+      },
+    },
+  },
+  null,
+  2,
+);
+
+// Shaped like GitHub's "Get a commit" responses (the fields engops reads, and more).
+const commits: Record<string, unknown> = {
+  [SHA1]: {
+    sha: SHA1,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test', date: '2026-05-04T09:00:00Z' } },
+    author: { login: 'mona' },
+    files: [
+      {
+        filename: 'config/deploy.env',
+        status: 'modified',
+        additions: 1,
+        deletions: 0,
+        patch: `@@ -1,2 +1,3 @@\n NODE_ENV=production\n+GITHUB_TOKEN=${GITHUB_PAT}\n PORT=8080`,
+      },
+      {
+        filename: 'package-lock.json',
+        status: 'modified',
+        patch:
+          '@@ -8,3 +8,3 @@\n       "node_modules/lodash": {\n-        "version": "4.17.21",\n+        "version": "4.17.15",',
+      },
+      { filename: 'docs/logo.png', status: 'added' },
+    ],
+  },
+  [SHA2]: {
+    sha: SHA2,
+    commit: { author: { name: 'Hubot', email: 'hubot@example.test', date: '2026-05-04T09:30:00Z' } },
+    files: [
+      {
+        filename: 'src/aws.ts',
+        status: 'added',
+        patch: `@@ -0,0 +1,3 @@\n+export const region = 'eu-west-1';\n+// engops:allow-secret AKIA${'B'.repeat(16)}\n+export const key = '${AWS_KEY}';`,
+      },
+      {
+        filename: 'config/deploy.env',
+        status: 'modified',
+        patch: `@@ -1,3 +1,4 @@\n NODE_ENV=production\n GITHUB_TOKEN=${GITHUB_PAT}\n+LOG_LEVEL=info\n PORT=8080`,
+      },
+    ],
+  },
+  [SHA3]: {
+    sha: SHA3,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [
+      {
+        filename: 'config/deploy.env',
+        status: 'modified',
+        // The same secret added again elsewhere in the same file: the same fingerprint.
+        patch: `@@ -4,1 +4,2 @@\n PORT=8080\n+BACKUP_TOKEN=${GITHUB_PAT}`,
+      },
+    ],
+  },
+};
+
+const repository = {
+  id: 42,
+  full_name: 'acme/checkout',
+  html_url: 'https://github.com/acme/checkout',
+  clone_url: 'https://github.com/acme/checkout.git',
+};
+const push = (shas: string[], repo = repository) => ({
+  ref: 'refs/heads/main',
+  before: '0'.repeat(40),
+  after: shas.at(-1),
+  repository: repo,
+  pusher: { name: 'mona' },
+  commits: shas.map((id) => ({
+    id,
+    message: `change ${id.slice(0, 7)}`,
+    timestamp: '2026-05-04T09:00:00Z',
+    author:
+      id === SHA2
+        ? { name: 'Hubot', email: 'hubot@example.test' }
+        : { name: 'Mona Lisa', email: 'mona@example.test' },
+    distinct: true,
+  })),
+});
+
+describe('addedLines', () => {
+  it('numbers the added lines of a GitHub patch by their new line', () => {
+    expect(addedLines('a.env', '@@ -1,2 +1,3 @@\n A=1\n+B=2\n C=3\n@@ -10,0 +11,1 @@\n+D=4')).toEqual([
+      { text: 'B=2', line: 2 },
+      { text: 'D=4', line: 11 },
+    ]);
+  });
+});
+
+for (const engine of ENGINES) {
+  describe(`push scans [${engine}]`, () => {
+    const clock = fixedClock(START);
+    const requests: Array<{ url: string; authorization: string | undefined }> = [];
+    let api: http.Server;
+    let t: TestApp;
+    let serviceId: string;
+    let failuresLeft = 1;
+
+    beforeAll(async () => {
+      api = http.createServer((req, res) => {
+        requests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        const send = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        const commit = /^\/repos\/acme\/checkout\/commits\/([0-9a-f]{40})$/.exec(url.pathname);
+        // SHA4 fails once with a server error (GitHub having a bad minute), then is served.
+        if (commit?.[1] === SHA4 && failuresLeft-- > 0) return send(502, { message: 'Server Error' });
+        if (commit?.[1] === SHA4) return send(200, { sha: SHA4, commit: {}, files: [] });
+        if (commit) {
+          const body = commits[commit[1] ?? ''];
+          return body ? send(200, body) : send(404, { message: 'Not Found' });
+        }
+        if (
+          url.pathname === '/repos/acme/checkout/contents/package-lock.json' &&
+          url.searchParams.get('ref') === SHA1
+        )
+          return send(200, {
+            type: 'file',
+            encoding: 'base64',
+            path: 'package-lock.json',
+            content: Buffer.from(lockfile).toString('base64').replace(/.{60}/g, '$&\n'),
+          });
+        send(404, { message: 'Not Found' });
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      t = await createTestApp(engine, {
+        clock,
+        env: {
+          ENGOPS_GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+          ENGOPS_GITHUB_TOKEN: API_TOKEN,
+          ENGOPS_GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+        },
+      });
+      const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: 'UTC' } });
+      const service = await t.call('POST', '/api/v1/services', {
+        body: { name: 'checkout', team_id: team.json.id, repository_url: 'git@github.com:acme/checkout.git' },
+      });
+      expect(service.status).toBe(201);
+      serviceId = service.json.id;
+      const osv = path.join(import.meta.dirname, 'deps/fixtures/osv/GHSA-35jh-r3h4-6jhm.json');
+      const imported = await t.call('POST', '/api/v1/security/advisories', {
+        body: { advisories: [JSON.parse(fs.readFileSync(osv, 'utf8'))] },
+      });
+      expect(imported.json).toMatchObject({ imported: 1 });
+      await t.container.worker.drain();
+    });
+    afterAll(async () => {
+      await t?.close();
+      await new Promise<void>((resolve) => api?.close(() => resolve()));
+    });
+
+    const deliver = (id: string, payload: unknown, event = 'push') => {
+      const body = JSON.stringify(payload);
+      return t.call('POST', '/webhooks/github', {
+        token: null,
+        payload: body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': event,
+          'x-github-delivery': id,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`,
+        },
+      });
+    };
+    const findings = async (kind: string) =>
+      (await t.call('GET', `/api/v1/security/findings?service_id=${serviceId}&kind=${kind}`)).json
+        .items as Array<Record<string, unknown>>;
+    const pushJobs = () =>
+      t.container.db
+        .selectFrom('jobs')
+        .select(['status', 'dedupe_key'])
+        .where('kind', '=', PUSH_SCAN_JOB)
+        .execute();
+
+    it('scans the pushed commits once per delivery and stores redacted findings', async () => {
+      const first = await deliver('push-1', push([SHA1, SHA2]));
+      expect(first.status, first.body).toBe(200);
+      expect(first.json.status).toBe('processed');
+      expect(first.json.detail).toContain('security: 2 commit(s) queued for scanning');
+      const again = await deliver('push-1', push([SHA1, SHA2]));
+      expect(again.json.status).toBe('duplicate');
+      expect(await pushJobs()).toEqual([{ status: 'pending', dedupe_key: 'security:push-scan:push-1' }]);
+      expect(requests).toEqual([]);
+
+      await t.container.worker.drain();
+      expect(await pushJobs()).toEqual([{ status: 'done', dedupe_key: 'security:push-scan:push-1' }]);
+      expect(requests.map((r) => r.url)).toEqual([
+        `/repos/acme/checkout/commits/${SHA1}`,
+        `/repos/acme/checkout/commits/${SHA2}`,
+        `/repos/acme/checkout/contents/package-lock.json?ref=${SHA1}`,
+      ]);
+      expect(new Set(requests.map((r) => r.authorization))).toEqual(new Set([`Bearer ${API_TOKEN}`]));
+
+      const secrets = (await findings('secret')).map((f) => ({
+        rule: f.rule,
+        file: f.file,
+        line: f.line,
+        commit: f.commit,
+        author: f.author,
+        title: f.title,
+        severity: f.severity,
+        status: f.status,
+      }));
+      expect(secrets.sort((a, b) => String(a.file).localeCompare(String(b.file)))).toEqual([
+        {
+          rule: 'github-pat',
+          file: 'config/deploy.env',
+          line: 2,
+          commit: SHA1,
+          author: 'Mona Lisa <mona@example.test>',
+          title: `GitHub personal access token (classic, ghp_): ${GITHUB_PAT.slice(0, 4)}…`,
+          severity: 'high',
+          status: 'open',
+        },
+        {
+          rule: 'aws-access-key-id',
+          file: 'src/aws.ts',
+          line: 3,
+          commit: SHA2,
+          author: 'Hubot <hubot@example.test>',
+          title: `AWS access key id: ${AWS_KEY.slice(0, 4)}…`,
+          severity: 'high',
+          status: 'open',
+        },
+      ]);
+
+      // The changed lockfile was read again and matched against the stored advisory.
+      const deps = await findings('dependency');
+      expect(deps.map((f) => [f.rule, f.package, f.version, f.fixed_version, f.file])).toEqual([
+        ['GHSA-35jh-r3h4-6jhm', 'lodash', '4.17.15', '4.17.21', 'package-lock.json'],
+      ]);
+      const inventory = await t.container.db
+        .selectFrom('security_dependencies')
+        .select(['name', 'version', 'file'])
+        .where('service_id', '=', serviceId)
+        .execute();
+      expect(inventory).toEqual([{ name: 'lodash', version: '4.17.15', file: 'package-lock.json' }]);
+
+      // Never stored in full: not in findings, scans, jobs or the audit log.
+      for (const table of ['security_findings', 'security_scans', 'jobs', 'audit_log'] as const) {
+        const dump = JSON.stringify(await t.container.db.selectFrom(table).selectAll().execute());
+        expect(dump.includes(GITHUB_PAT) || dump.includes(AWS_KEY), table).toBe(false);
+      }
+    });
+
+    it('keeps one finding per fingerprint across pushes', async () => {
+      requests.length = 0;
+      clock.set('2026-05-05T10:00:00.000Z');
+      const next = await deliver('push-2', push([SHA3]));
+      expect(next.json.status).toBe('processed');
+      await t.container.worker.drain();
+      expect(requests.map((r) => r.url)).toEqual([`/repos/acme/checkout/commits/${SHA3}`]);
+      const secrets = await findings('secret');
+      // BACKUP_TOKEN on line 5 carries the same secret in the same file: the same finding, seen again.
+      expect(secrets).toHaveLength(2);
+      const pat = secrets.find((f) => f.rule === 'github-pat');
+      expect(pat).toMatchObject({ first_seen_at: START, last_seen_at: '2026-05-05T10:00:00.000Z', line: 5 });
+    });
+
+    it('retries the job when the GitHub API fails, with backoff', async () => {
+      const failing = await deliver('push-4', push([SHA4]));
+      expect(failing.json.status).toBe('processed');
+      await t.container.worker.drain();
+      const failed = await t.container.db
+        .selectFrom('jobs')
+        .select(['status', 'attempts', 'last_error', 'run_at'])
+        .where('dedupe_key', '=', 'security:push-scan:push-4')
+        .executeTakeFirstOrThrow();
+      expect(failed).toEqual({
+        status: 'pending',
+        attempts: 1,
+        last_error: `GitHub API /repos/acme/checkout/commits/${SHA4}: HTTP 502`,
+        // backoffMs(1): one second after the failed attempt.
+        run_at: '2026-05-05T10:00:01.000Z',
+      });
+      clock.set('2026-05-05T10:00:01.000Z');
+      await t.container.worker.drain();
+      const done = await t.container.db
+        .selectFrom('jobs')
+        .select(['status', 'attempts'])
+        .where('dedupe_key', '=', 'security:push-scan:push-4')
+        .executeTakeFirstOrThrow();
+      expect(done).toEqual({ status: 'done', attempts: 2 });
+      expect(await findings('secret')).toHaveLength(2);
+    });
+
+    it('ignores pushes to unmapped repositories and other events', async () => {
+      const before = (await pushJobs()).length;
+      const other = await deliver(
+        'push-3',
+        push([SHA1], {
+          ...repository,
+          full_name: 'acme/other',
+          html_url: 'https://github.com/acme/other',
+          clone_url: '',
+        }),
+      );
+      expect(other.status).toBe(200);
+      expect(other.json.status).toBe('ignored');
+      const ping = await deliver('ping-1', { zen: 'Keep it logically awesome.', hook_id: 1 }, 'ping');
+      expect(ping.status).toBe(200);
+      expect(await pushJobs()).toHaveLength(before);
+    });
+  });
+}
