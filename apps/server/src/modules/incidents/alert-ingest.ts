@@ -22,6 +22,27 @@ const CACHE_MS = 5_000;
 
 type AlertEventRow = Insertable<AlertEventsTable>;
 
+/** An alert this transaction opened or counted, and the repeats counted on it since, not yet written. */
+interface CountedAlert {
+  id: string;
+  incidentId: string | null;
+  repeats: number;
+  lastSeen: string;
+}
+
+/**
+ * What one group-commit transaction writes just before its commit: the stored copies of its events
+ * (one multi-row INSERT) and, per alert, the repeats after its first in the transaction (one UPDATE
+ * however many: a batch of a thousand triggers of one key costs three statements, not a thousand).
+ */
+export interface IngestBatch {
+  events: AlertEventRow[];
+  /** By integration id and dedup key. */
+  alerts: Map<string, CountedAlert>;
+}
+
+const alertKey = (integrationId: string, dedupKey: string) => `${integrationId}\u0000${dedupKey}`;
+
 /**
  * Turns normalised alert events into alerts and incidents. Dedup: one unresolved alert per
  * integration and key (a unique index backs it across processes); repeats bump the count and
@@ -35,12 +56,24 @@ export function createAlertIngest(deps: {
   incidents: IncidentsService;
 }) {
   const { db, clock, repo, incidents } = deps;
+  /** Writes the repeats counted in memory on the alerts of `batch` (all, or the one at `key`). */
+  async function flushCounts(tx: Db, batch: IngestBatch, key?: string): Promise<void> {
+    const entries = key === undefined ? [...batch.alerts.values()] : [batch.alerts.get(key)];
+    for (const a of entries) {
+      if (!a || a.repeats === 0) continue;
+      await repo.addAlertRepeats(tx, a.id, a.repeats, a.lastSeen);
+      a.repeats = 0;
+    }
+  }
   // The stored copies of the events (alert_events) of one transaction are written together, in one
-  // multi-row statement before its commit: a repeated trigger then costs one statement of its own.
-  const commit = createGroupCommit<AlertEventRow[]>(db, {
+  // multi-row statement before its commit, and so are the repeats of each alert (IngestBatch).
+  const commit = createGroupCommit<IngestBatch>(db, {
     retryAlone: isUniqueViolation,
-    state: () => [],
-    beforeCommit: (tx, rows) => repo.insertAlertEvents(tx, rows),
+    state: () => ({ events: [], alerts: new Map() }),
+    beforeCommit: async (tx, batch) => {
+      await flushCounts(tx, batch);
+      await repo.insertAlertEvents(tx, batch.events);
+    },
   });
   const cache = new Map<string, { target: IngestTarget; expires: number }>();
 
@@ -58,6 +91,12 @@ export function createAlertIngest(deps: {
     cache.set(key, { target: value, expires: now + CACHE_MS });
     return value;
   }
+
+  const actorOf = (t: IngestTarget): Actor => ({
+    type: 'integration',
+    id: t.integration.id,
+    name: `${t.integration.name} (${t.integration.kind})`,
+  });
 
   /** The open incident of the event's group, or a new incident that already counts this alert. */
   async function openIncident(
@@ -93,22 +132,17 @@ export function createAlertIngest(deps: {
   }
 
   /**
-   * Applies one event inside `tx`. Its stored copy goes to `pending` when the caller writes those
-   * before committing (group commit), else it is inserted at once.
+   * Applies one event inside `tx`. With `batch` (group commit), its stored copy and, for a repeat,
+   * its count are written before the commit; without, at once.
    */
   async function apply(
     tx: Db,
     t: IngestTarget,
     event: AlertEvent,
     payloadJson: string,
-    pending?: AlertEventRow[],
+    batch?: IngestBatch,
   ): Promise<{ dedupKey: string; outcome: IngestOutcome; incidentId: string | null }> {
     const at = clock.now().toISOString();
-    const actor: Actor = {
-      type: 'integration',
-      id: t.integration.id,
-      name: `${t.integration.name} (${t.integration.kind})`,
-    };
     const dedupKey = event.dedupKey ?? randomUUID().replace(/-/g, '');
     const record = async (alertId: string | null, incidentId: string | null, action: string) => {
       const row: AlertEventRow = {
@@ -121,19 +155,37 @@ export function createAlertIngest(deps: {
         payload_json: payloadJson,
         received_at: at,
       };
-      if (pending) pending.push(row);
+      if (batch) batch.events.push(row);
       else await repo.insertAlertEvents(tx, [row]);
     };
+    const key = batch && event.dedupKey ? alertKey(t.integration.id, dedupKey) : undefined;
 
     if (event.action === 'trigger') {
-      // A repeat (the usual case in a storm) is one statement: count it on the open alert.
+      // A repeat of an alert this transaction already opened or counted: counted in memory, written
+      // once before the commit (flushCounts).
+      const counted = key === undefined ? undefined : batch?.alerts.get(key);
+      if (counted) {
+        counted.repeats++;
+        if (at > counted.lastSeen) counted.lastSeen = at;
+        await record(counted.id, counted.incidentId, 'trigger');
+        return { dedupKey, outcome: 'appended', incidentId: counted.incidentId };
+      }
+      // Else a repeat (the usual case in a storm) is one statement: count it on the open alert.
       const repeated = event.dedupKey
         ? await repo.bumpOpenAlert(tx, t.integration.id, dedupKey, at)
         : undefined;
       if (repeated) {
+        if (key !== undefined)
+          batch?.alerts.set(key, {
+            id: repeated.id,
+            incidentId: repeated.incident_id,
+            repeats: 0,
+            lastSeen: at,
+          });
         await record(repeated.id, repeated.incident_id, 'trigger');
         return { dedupKey, outcome: 'appended', incidentId: repeated.incident_id };
       }
+      const actor = actorOf(t);
       const { incident, created } = await openIncident(tx, t, event, at, actor);
       const alertId = newId('alr');
       await repo.insertAlert(tx, {
@@ -178,10 +230,19 @@ export function createAlertIngest(deps: {
           ...(event.source ? { source: event.source } : {}),
         },
       );
+      if (key !== undefined)
+        batch?.alerts.set(key, { id: alertId, incidentId: incident.id, repeats: 0, lastSeen: at });
       await record(alertId, incident.id, 'trigger');
       return { dedupKey, outcome: 'created', incidentId: incident.id };
     }
 
+    // Acknowledge or resolve: the alert's counted repeats go first, and a trigger after a resolve
+    // finds no open alert in memory.
+    if (batch && key !== undefined) {
+      await flushCounts(tx, batch, key);
+      batch.alerts.delete(key);
+    }
+    const actor = actorOf(t);
     const open = await repo.findOpenAlert(tx, t.integration.id, dedupKey);
     if (!open) {
       // PagerDuty semantics: acknowledge/resolve of a key with no open alert is accepted and dropped.
@@ -222,16 +283,22 @@ export function createAlertIngest(deps: {
      * Runs `work` in the next group-commit transaction, with the ingested events; resolves once
      * that is durable. For other small writes on the ingest path (the page job's timeline entry).
      */
-    durably: <T>(work: (tx: Db) => Promise<T>): Promise<T> => commit.submit((tx) => work(tx)),
+    durably: <T>(work: (tx: Db) => Promise<T>): Promise<T> =>
+      commit.submit(async (tx, batch) => {
+        // The work may read alerts: their counts are written first.
+        await flushCounts(tx, batch);
+        return work(tx);
+      }),
     forget(key: string) {
       cache.delete(key);
     },
-    /** Stores the events of one request; resolves after they are committed. */
+    /** Stores the events of one request; resolves after they are committed (durably). */
     ingest(t: IngestTarget, events: AlertEvent[], raw: unknown) {
-      const payloadJson = JSON.stringify(raw);
-      return commit.submit(async (tx, pending) => {
+      // The stored copy leaves out the Events v2 routing_key: it is the integration's secret.
+      const payloadJson = JSON.stringify(withoutRoutingKey(raw));
+      return commit.submit(async (tx, batch) => {
         const out = [];
-        for (const event of events) out.push(await apply(tx, t, event, payloadJson, pending));
+        for (const event of events) out.push(await apply(tx, t, event, payloadJson, batch));
         return out;
       });
     },
@@ -259,3 +326,10 @@ export function createAlertIngest(deps: {
 }
 
 export type AlertIngest = ReturnType<typeof createAlertIngest>;
+
+/** The body to store: an Events v2 body without its top-level routing_key (the integration's secret). */
+function withoutRoutingKey(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('routing_key' in raw)) return raw;
+  const { routing_key: _secret, ...rest } = raw as Record<string, unknown>;
+  return rest;
+}

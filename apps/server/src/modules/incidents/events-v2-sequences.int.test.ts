@@ -242,6 +242,74 @@ describeEachEngine('PagerDuty Events API v2 sequences', (get) => {
     expect(timeline.map((e: { kind: string }) => e.kind)).toEqual(['incident.triggered', 'alert.triggered']);
   });
 
+  it('repeats, a resolve and a re-trigger of one key inside one group-commit batch count exactly', async () => {
+    const t = get();
+    const pd = await eventsV2(t);
+    const { ingest } = t.container.incidents;
+    const target = await ingest.resolveTarget(pd.key, 'events-v2');
+    const event = (action: 'trigger' | 'acknowledge' | 'resolve', dedupKey: string) => ({
+      action,
+      dedupKey,
+      summary: `Disk full on db-${dedupKey}`,
+      severity: 'critical' as const,
+      details: {},
+      links: [],
+    });
+    // Submitted in one go, before the group commit drains: one transaction, in this order.
+    const sequence = [
+      ...Array.from({ length: 5 }, () => event('trigger', 'disk')),
+      event('trigger', 'other'),
+      event('resolve', 'disk'),
+      ...Array.from({ length: 3 }, () => event('trigger', 'disk')),
+      event('trigger', 'other'),
+      event('acknowledge', 'disk'),
+      event('trigger', 'disk'),
+    ];
+    const results = await Promise.all(sequence.map((e) => ingest.ingest(target, [e], { seq: e.action })));
+    expect(results.map(([r]) => r!.outcome)).toEqual([
+      'created',
+      ...Array(4).fill('appended'),
+      'created',
+      'resolved',
+      'created',
+      'appended',
+      'appended',
+      'appended',
+      'acknowledged',
+      'appended',
+    ]);
+    const alerts = await t.container.db
+      .selectFrom('alerts')
+      .select(['id', 'dedup_key', 'status', 'event_count'])
+      .where('integration_id', '=', pd.integrationId)
+      .orderBy('first_seen_at')
+      .orderBy('id')
+      .execute();
+    expect(alerts.map((a) => [a.dedup_key, a.status, Number(a.event_count)])).toEqual([
+      ['disk', 'resolved', 5],
+      ['other', 'triggered', 2],
+      ['disk', 'acknowledged', 4],
+    ]);
+    // Each event is stored once, against the alert it was counted on.
+    const stored = await t.container.db
+      .selectFrom('alert_events')
+      .select(['alert_id', 'action'])
+      .where('integration_id', '=', pd.integrationId)
+      .execute();
+    expect(stored).toHaveLength(sequence.length);
+    const perAlert = (id: string, action: string) =>
+      stored.filter((s) => s.alert_id === id && s.action === action).length;
+    expect([perAlert(alerts[0]!.id, 'trigger'), perAlert(alerts[0]!.id, 'resolve')]).toEqual([5, 1]);
+    expect(perAlert(alerts[1]!.id, 'trigger')).toBe(2);
+    expect([perAlert(alerts[2]!.id, 'trigger'), perAlert(alerts[2]!.id, 'acknowledge')]).toEqual([4, 1]);
+    const incidents = await pd.incidents();
+    expect(incidents.map((i) => [i.status, i.alert_count]).sort()).toEqual([
+      ['acknowledged', 1],
+      ['resolved', 1],
+      ['triggered', 1],
+    ]);
+  });
+
   it('acknowledge for a key with no open alert is accepted and dropped', async () => {
     const t = get();
     const pd = await eventsV2(t);

@@ -45,6 +45,13 @@ describeEachEngine('PagerDuty Events API v2', (get) => {
         ).status,
       ).toBe(202);
     }
+    // Every event is kept as received, except the routing key: the integration's secret.
+    const stored = await t.container.db.selectFrom('alert_events').select('payload_json').execute();
+    expect(stored.length).toBeGreaterThanOrEqual(4);
+    for (const row of stored) {
+      expect(row.payload_json).not.toContain(integration.key);
+      expect(JSON.parse(row.payload_json).payload.summary).toBe('DB CPU at 99%');
+    }
     const list = await t.call('GET', `/api/v1/incidents?service_id=${service.id}`);
     expect(list.json.items).toHaveLength(1);
     const incident = list.json.items[0];

@@ -82,6 +82,14 @@ export function createIncidentsRepository() {
         .returning(['id', 'incident_id']),
     3,
   );
+  const addAlertRepeats = prepareQuery(
+    (db, p) =>
+      db
+        .updateTable('alerts')
+        .set((eb) => ({ event_count: eb('event_count', '+', p(1)), last_seen_at: p(2) }))
+        .where('id', '=', p(0)),
+    3,
+  );
   const activeMaintenance = prepareQuery(
     (db, p) =>
       db
@@ -162,6 +170,10 @@ export function createIncidentsRepository() {
     /** A repeated trigger: counts it on the open alert with this key, if any, in one statement. */
     bumpOpenAlert: async (db: Db, integrationId: string, dedupKey: string, at: string) =>
       (await bumpOpenAlert(db, [integrationId, dedupKey, at]))[0],
+    /** `n` more repeats counted on an alert, the last seen at `lastSeen`. */
+    addAlertRepeats: async (db: Db, id: string, n: number, lastSeen: string) => {
+      await addAlertRepeats(db, [id, n, lastSeen]);
+    },
     insertAlert: (db: Db, row: Insertable<AlertsTable>) => insertAlert(db, [row]),
     updateAlert: (db: Db, id: string, patch: Updateable<AlertsTable>) =>
       db.updateTable('alerts').set(patch).where('id', '=', id).execute(),
