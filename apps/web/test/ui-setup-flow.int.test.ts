@@ -132,6 +132,8 @@ for (const engine of ENGINES) {
       const serviceRow = page.getByRole('row', { name: /checkout-api/ });
       await serviceRow.waitFor();
       expect(await serviceRow.textContent()).toContain('Payments');
+      // A new service has no escalation policy yet, and the list says so.
+      await expect.poll(() => serviceRow.textContent()).toContain('No escalation policy');
       await page.screenshot({ path: `/tmp/engops-ui-${engine}-3-services.png` });
 
       // The team list counts the service.

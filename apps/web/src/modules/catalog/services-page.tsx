@@ -19,6 +19,15 @@ export function ServicesPage() {
   const services = usePagedList<Service>('/api/v1/services', { team_id: teamFilter || undefined });
   const teams = useResource('teams', () => fetchAll<Team>('/api/v1/teams'));
   const teamById = new Map((teams.data ?? []).map((t) => [t.id, t] as const));
+  // Which escalation policy pages for each service (a service without one is flagged).
+  const policies = useResource('escalation-policies', () =>
+    api
+      .get<{ items: Array<{ id: string; name: string; service_ids: string[] }> }>(
+        '/api/v1/escalation-policies',
+      )
+      .then((r) => r.items),
+  );
+  const policyOf = new Map((policies.data ?? []).flatMap((p) => p.service_ids.map((id) => [id, p] as const)));
   const [editing, setEditing] = useState<Service | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Service | null>(null);
   const [status, setStatus] = useState('');
@@ -37,6 +46,19 @@ export function ServicesPage() {
       ),
     },
     { key: 'tier', header: 'Tier', cell: (s) => s.tier ?? '—' },
+    {
+      key: 'escalation',
+      header: 'Escalation',
+      cell: (s) => {
+        if (!policies.data) return '—';
+        const policy = policyOf.get(s.id);
+        return policy ? (
+          <Link to="/oncall/policies">{policy.name}</Link>
+        ) : (
+          <span className="pill pill-expired">No escalation policy</span>
+        );
+      },
+    },
     { key: 'description', header: 'Description', cell: (s) => s.description ?? '' },
     {
       key: 'runbook',
