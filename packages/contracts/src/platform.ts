@@ -209,6 +209,8 @@ export const policySchema = z.strictObject({
           { min_size: 9, max_size: null, rotation: 'multiple-by-service' },
         ]),
       max_pages_per_shift: z.number().int().positive().default(2),
+      /** The share of a load report's window one person may be on call before they are flagged. */
+      max_on_call_share: z.number().gt(0).max(1).default(0.25),
       off_hours: z
         .strictObject({
           weekday_start: clockTime,
@@ -223,6 +225,7 @@ export const policySchema = z.strictObject({
         { min_size: 9, max_size: null, rotation: 'multiple-by-service' },
       ],
       max_pages_per_shift: 2,
+      max_on_call_share: 0.25,
       off_hours: { weekday_start: '09:00', weekday_end: '18:00' },
     }),
   releases: z

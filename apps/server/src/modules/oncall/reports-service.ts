@@ -226,7 +226,7 @@ export function createReportsService(deps: {
      * thresholds (policy on_call.max_pages_per_shift per 12-hour shift; `maxShare` of the window on
      * call) are flagged. Fairness: the hours each member of a rotation carried.
      */
-    async load(teamId: string, from: string, to: string, maxShare = 0.25) {
+    async load(teamId: string, from: string, to: string, maxShareOverride?: number) {
       await catalog.getTeam(teamId);
       const org = (await deps.policy.current()).on_call;
       const { policy } = await payPolicy(teamId);
@@ -235,6 +235,7 @@ export function createReportsService(deps: {
         end: org.off_hours.weekday_end,
       };
       const maxPer12h = org.max_pages_per_shift;
+      const maxShare = maxShareOverride ?? org.max_on_call_share;
       const f = Date.parse(from);
       const t = Date.parse(to);
       const byUser = new Map<string, Array<{ start: number; end: number }>>();

@@ -315,6 +315,21 @@ for (const engine of ENGINES) {
       ]);
       const relaxed = await t.call('GET', `/api/v1/oncall/load?${q}&max_on_call_share=1`);
       expect(relaxed.json.people.flatMap((p: { flags: string[] }) => p.flags)).toEqual([]);
+      // The same threshold as the organisation's policy (on_call.max_on_call_share), not a literal.
+      const current = await t.call('GET', '/api/v1/policy');
+      const put = await t.call('PUT', '/api/v1/policy', {
+        body: {
+          policy: {
+            ...current.json.policy,
+            on_call: { ...current.json.policy.on_call, max_on_call_share: 1 },
+          },
+          version: current.json.version,
+        },
+      });
+      expect(put.status).toBe(200);
+      const byPolicy = await t.call('GET', `/api/v1/oncall/load?${q}`);
+      expect(byPolicy.json.thresholds).toEqual({ max_incidents_per_12h: 2, max_on_call_share: 1 });
+      expect(byPolicy.json.people.flatMap((p: { flags: string[] }) => p.flags)).toEqual([]);
 
       // Pay is for managers: a responder of the team is refused.
       const responder = await t.tokenFor('responder', teamId);
