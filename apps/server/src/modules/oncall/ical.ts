@@ -80,3 +80,27 @@ export function renderIcal(input: {
   lines.push('END:VCALENDAR');
   return `${lines.map(fold).join('\r\n')}\r\n`;
 }
+
+const DAY_MS = 24 * 3_600_000;
+
+/**
+ * What a calendar feed holds: every shift overlapping 30 days back to 180 days ahead, whole. Shifts
+ * are rendered over a window 60 days wider on each side and kept when they overlap, so the first and
+ * last events keep their real start and end (and the UID derived from the start) from one fetch to
+ * the next, instead of being cut where the moving window happens to begin.
+ */
+export function feedWindow(now: Date): {
+  render: { from: string; to: string };
+  keep: (shift: { start: string; end: string }) => boolean;
+} {
+  const t = now.getTime();
+  const from = t - 30 * DAY_MS;
+  const to = t + 180 * DAY_MS;
+  return {
+    render: {
+      from: new Date(from - 60 * DAY_MS).toISOString(),
+      to: new Date(to + 60 * DAY_MS).toISOString(),
+    },
+    keep: (shift) => Date.parse(shift.end) > from && Date.parse(shift.start) < to,
+  };
+}

@@ -21,7 +21,7 @@ import type { CatalogService } from '../catalog/index.ts';
 import type { IncidentsService, IncidentView, Pager } from '../incidents/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import type { ContactStep, ContactsService } from './contacts-service.ts';
-import { renderIcal } from './ical.ts';
+import { feedWindow, renderIcal } from './ical.ts';
 import type { OncallRepository, OverrideRow, PolicyRow, ScheduleRow } from './kysely-oncall-repository.ts';
 import {
   coverageGaps,
@@ -728,13 +728,10 @@ export function createOncallService(deps: {
       const row = claims ? await repo.getSchedule(db, id) : undefined;
       if (!claims || !row || claims.s !== id || claims.k !== row.ical_key)
         throw new AppError('ONCALL_ICAL_TOKEN_INVALID', 'This calendar link is not valid for this schedule.');
-      const day = 24 * 3600 * 1000;
-      const t = clock.now().getTime();
-      const from = new Date(t - 30 * day).toISOString();
-      const to = new Date(t + 180 * day).toISOString();
-      const def = await definition(row, { from, to });
+      const { render, keep } = feedWindow(clock.now());
+      const def = await definition(row, render);
       const users = new Map<string, string>();
-      const list = renderShifts(def, from, to);
+      const list = renderShifts(def, render.from, render.to).filter(keep);
       for (const s of list) {
         if (users.has(s.user_id)) continue;
         users.set(

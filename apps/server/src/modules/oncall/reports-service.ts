@@ -7,13 +7,12 @@ import { AppError } from '../../platform/errors.ts';
 import type { Signer } from '../../platform/signing.ts';
 import type { CatalogService } from '../catalog/index.ts';
 import type { PolicyService } from '../policy/index.ts';
-import { renderIcal } from './ical.ts';
+import { feedWindow, renderIcal } from './ical.ts';
 import type { OncallRepository, ScheduleRow } from './kysely-oncall-repository.ts';
 import { isNight, mergeIntervals, pay, splitOffHours, type WorkingTime } from './pay-math.ts';
 import { shifts as renderShifts, type ScheduleDefinition, type ScheduleLayer } from './schedule-math.ts';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const ICAL_TOKEN_TTL_SECONDS = 10 * 365 * 24 * 3600;
 /** A person's feed key before they first rotate it (the token is signed, so it is not guessable). */
@@ -105,12 +104,8 @@ export function createReportsService(deps: {
       const user = valid ? await catalog.getUser(userId).catch(() => null) : null;
       if (!valid || !user)
         throw new AppError('ONCALL_ICAL_TOKEN_INVALID', 'This calendar link is not valid for this person.');
-      const t = clock.now().getTime();
-      const list = await personShifts(
-        userId,
-        new Date(t - 30 * DAY).toISOString(),
-        new Date(t + 180 * DAY).toISOString(),
-      );
+      const { render, keep } = feedWindow(clock.now());
+      const list = (await personShifts(userId, render.from, render.to)).filter(keep);
       return renderIcal({
         calendarName: `engops on-call: ${user.name}`,
         scheduleId: `user:${userId}`,
