@@ -10,12 +10,19 @@
  * one minute apart, a side-branch commit merged back every --merge-every commits, an annotated
  * tag v<n> every --tag-every commits (so the import also records those tags as deployments).
  * Also timed: the re-run (incremental: nothing new, nothing sent).
+ *
+ * The server runs as its own process (`engops serve`, as in real use: the CLI and the server never
+ * share a thread); `--in-process` runs it inside the benchmark's process instead (the importer and
+ * the server then take turns on one thread).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createApiClient } from '../apps/cli/src/api-client.ts';
 import { importGitHistory } from '../apps/cli/src/commands/import/git-import.ts';
 import { buildApp } from '../apps/server/src/app.ts';
@@ -38,6 +45,8 @@ const COMMITS = option('commits', 100_000);
 const TAG_EVERY = option('tag-every', 1000);
 const MERGE_EVERY = option('merge-every', 50);
 const KEEP = process.argv.includes('--keep');
+const IN_PROCESS = process.argv.includes('--in-process');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FORMAT = '--format=%H%x1f%cI%x1f%aI%x1f%s';
 
 /** Writes a fast-import stream for COMMITS commits on main (merges and tags included). */
@@ -103,14 +112,13 @@ function gitLog(dir: string): Promise<{ commits: number; ms: number }> {
   });
 }
 
-async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-bench-git-'));
-  const repo = path.join(dir, 'repo');
-  const genStart = performance.now();
-  generateRepository(repo);
-  const generateMs = performance.now() - genStart;
+interface BenchServer {
+  address: string;
+  token: string;
+  close(): Promise<void>;
+}
 
-  const file = path.join(dir, 'engops.sqlite');
+async function inProcessServer(dir: string, file: string): Promise<BenchServer> {
   const config = loadConfig({
     ENGOPS_LOG_LEVEL: 'silent',
     ENGOPS_DATA_DIR: dir,
@@ -129,6 +137,86 @@ async function main() {
     { principal: systemPrincipal },
     { name: 'bench', role: 'admin' },
   );
+  return {
+    address,
+    token,
+    close: async () => {
+      await app.close();
+      await container.close();
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const a = probe.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** `engops serve` on its own SQLite file and a free port, with an admin token; healthy when returned. */
+async function serverProcess(dir: string, file: string): Promise<BenchServer> {
+  const port = await freePort();
+  const token = `bench-${randomBytes(24).toString('hex')}`;
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ENGOPS_')) env[k] = v;
+  Object.assign(env, {
+    ENGOPS_DATA_DIR: dir,
+    ENGOPS_DATABASE_URL: `sqlite:${file}`,
+    ENGOPS_PORT: String(port),
+    ENGOPS_HOST: '127.0.0.1',
+    ENGOPS_LOG_LEVEL: 'warn',
+    ENGOPS_ADMIN_TOKEN: token,
+    ENGOPS_WORKER: 'false',
+  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'apps/cli/bin/engops.js'), 'serve', '--no-web-build'],
+    { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const address = `http://127.0.0.1:${port}`;
+  const deadline = performance.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`engops serve exited with ${child.exitCode}: ${stderr}`);
+    const status = await fetch(`${address}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (performance.now() > deadline) throw new Error(`engops serve not healthy: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    address,
+    token,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-bench-git-'));
+  const repo = path.join(dir, 'repo');
+  const genStart = performance.now();
+  generateRepository(repo);
+  const generateMs = performance.now() - genStart;
+
+  const file = path.join(dir, 'engops.sqlite');
+  const server = IN_PROCESS ? await inProcessServer(dir, file) : await serverProcess(dir, file);
+  const { address, token } = server;
   const client = createApiClient(address, token);
   const team = await client.request<{ id: string }>('POST', '/api/v1/teams', {
     name: 'Bench',
@@ -181,14 +269,14 @@ async function main() {
       tag_deployments_phase: Math.round(importMs - commitsMs) / 1000,
     },
     target_ratio: 0.5,
+    server: IN_PROCESS ? 'in-process' : 'own process',
     summary,
     rerun_seconds: Math.round(rerunMs) / 1000,
     rerun,
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(`results: ${writeResults('git-import', result)}`);
-  await app.close();
-  await container.close();
+  await server.close();
   if (!KEEP) fs.rmSync(dir, { recursive: true, force: true });
   else console.log(`kept ${dir}`);
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../../../test-support/engines.ts';
+import { changeLead } from '../../server/src/modules/dora/dora-lead.ts';
 
 /**
  * `engops import git` on a repository the test builds with known commit and tag times: a merged
@@ -150,6 +151,22 @@ describeEachEngine('engops import git', (get) => {
       ['v1.1.0', '2026-05-02T14:00:00.000Z', sha.s, 5, 'git', 'production'],
       ['v1.0.0', '2026-05-01T12:00:00.000Z', sha.c2, 2, 'git', 'production'],
     ]);
+
+    // Each change's lead is computed in SQL at write time: exactly what dora-lead.ts computes.
+    const changes = await db
+      .selectFrom('dora_changes')
+      .select(['sha', 'committed_at', 'deployed_at', 'lead_seconds', 'lead_bucket'])
+      .where('service_id', '=', serviceId)
+      .execute();
+    expect(changes).toHaveLength(7);
+    for (const c of changes) {
+      expect(c.committed_at).toBe(times[c.sha]);
+      expect({ lead_seconds: Number(c.lead_seconds), lead_bucket: Number(c.lead_bucket) }).toEqual({
+        lead_seconds: changeLead(c.committed_at, c.deployed_at).lead_seconds,
+        lead_bucket: changeLead(c.committed_at, c.deployed_at).lead_bucket,
+      });
+    }
+    expect(changes.find((c) => c.sha === sha.f1)?.lead_seconds).toBe(6 * H);
 
     const window = 'from=2026-05-01T00:00:00Z&to=2026-05-04T00:00:00Z';
     const before = await t.call('GET', `/api/v1/dora?service_id=${serviceId}&${window}`);

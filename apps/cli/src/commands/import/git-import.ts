@@ -59,7 +59,8 @@ export interface GitImportOptions {
   ref?: string | undefined;
   environment?: string | undefined;
   batchSize?: number | undefined;
-  onProgress?: ((p: { phase: 'commits' | 'tags'; done: number; total: number }) => void) | undefined;
+  /** Progress; `total` is null while the commits are still being counted (only done when given). */
+  onProgress?: ((p: { phase: 'commits' | 'tags'; done: number; total: number | null }) => void) | undefined;
 }
 
 export interface GitImportSummary {
@@ -153,19 +154,33 @@ async function* gitLines(cwd: string, args: string[], revisions: string[]): Asyn
   if (code !== 0) throw new CliError(`git ${args[0]} failed in ${cwd}: ${stderr.trim()}`);
 }
 
+/** A commit as read by `git log`, with its parents (for the tags' commit lists). */
+interface LoggedCommit extends GitCommitBatchItem {
+  parents: string[];
+}
+
 /** Streams `git log` over revisions given on stdin, one parsed commit at a time. */
-async function* logCommits(cwd: string, revisions: string[]): AsyncGenerator<GitCommitBatchItem> {
-  const format = '--format=%H%x1f%cI%x1f%aI%x1f%s';
+async function* logCommits(cwd: string, revisions: string[]): AsyncGenerator<LoggedCommit> {
+  const format = '--format=%H%x1f%P%x1f%cI%x1f%aI%x1f%s';
   for await (const line of gitLines(cwd, ['log', '--stdin', '--no-color', format], revisions)) {
-    const [sha = '', committed = '', authored = '', message = ''] = line.split('\x1f');
+    const [sha = '', parents = '', committed = '', authored = '', message = ''] = line.split('\x1f');
     if (sha.length < 40) continue;
     yield {
       sha,
-      committed_at: new Date(committed).toISOString(),
-      authored_at: new Date(authored).toISOString(),
-      message: message.slice(0, 10_000),
+      parents: parents ? parents.split(' ') : [],
+      committed_at: utc(committed),
+      authored_at: utc(authored),
+      message: message.length > 10_000 ? message.slice(0, 10_000) : message,
     };
   }
+}
+
+/** `git log`'s strict ISO time (`2024-01-01T00:00:00+00:00`) as UTC with milliseconds. */
+function utc(strict: string): string {
+  // The common case, a UTC time, needs no date arithmetic.
+  if (strict.length === 25 && strict.endsWith('+00:00')) return `${strict.slice(0, 19)}.000Z`;
+  if (strict.length === 20 && strict.endsWith('Z')) return `${strict.slice(0, 19)}.000Z`;
+  return new Date(strict).toISOString();
 }
 
 export async function importGitHistory(
@@ -185,56 +200,73 @@ export async function importGitHistory(
   ).trim();
   if (!head) throw new CliError(`${ref} names no commit in ${cwd} (--ref)`);
 
-  const state = await sink.state();
-  const tags = options.deployTags ? await matchingTags(cwd, options.deployTags) : [];
+  const [state, tags] = await Promise.all([
+    sink.state(),
+    options.deployTags ? matchingTags(cwd, options.deployTags) : Promise.resolve([]),
+  ]);
   const recorded = new Set(state.tags);
   const reached = await existingCommits(cwd, state.tips);
   const heads = [...new Set([head, ...tags.map((t) => t.sha)])];
   const revisions = [...heads, ...reached.map((sha) => `^${sha}`)];
+  const fresh = tags.map((tag, i) => ({ tag, i })).filter(({ tag }) => !recorded.has(tag.name));
+  // A first import walks the whole history reachable from the ref and the tags: the tags' commit
+  // lists then come from the parents read by that same walk (no second pass over the history).
+  const parents = new Map<string, string[]>();
+  const parentsFromLog = reached.length === 0 && fresh.length > 0;
 
   // ---- commits
-  const total = Number(
-    (await git(cwd, ['rev-list', '--stdin', '--count'], `${revisions.join('\n')}\n`)).trim(),
-  );
+  // The progress bar's total is counted beside the walk (not before it), only when it is shown.
+  let total: number | null = null;
+  const counting = options.onProgress
+    ? git(cwd, ['rev-list', '--stdin', '--count'], `${revisions.join('\n')}\n`).then(
+        (out) => {
+          total = Number(out.trim());
+        },
+        () => {},
+      )
+    : undefined;
   let read = 0;
   let created = 0;
-  let inFlight: Promise<void> | null = null;
-  const send = (commits: GitCommitBatchItem[]) => {
-    const previous = inFlight;
-    inFlight = (async () => {
-      if (previous) await previous;
-      const result = await sink.send({ service_id: options.service, commits, deployments: [] });
-      created += result.commits_created;
-    })();
-  };
+  const commitSender = pipeline(async (commits: GitCommitBatchItem[]) => {
+    const result = await sink.send({ service_id: options.service, commits, deployments: [] });
+    created += result.commits_created;
+  });
   let batch: GitCommitBatchItem[] = [];
   let batchBytes = 0;
   options.onProgress?.({ phase: 'commits', done: 0, total });
   for await (const commit of logCommits(cwd, revisions)) {
-    batch.push(commit);
+    if (parentsFromLog) parents.set(commit.sha, commit.parents);
+    batch.push({
+      sha: commit.sha,
+      committed_at: commit.committed_at,
+      authored_at: commit.authored_at,
+      message: commit.message,
+    });
     batchBytes += 160 + Buffer.byteLength(commit.message) * 2;
     read++;
     if (batch.length >= batchSize || batchBytes >= BATCH_BYTES) {
-      batchBytes = 0;
-      // At most one request in flight: the previous batch is stored before this one is sent.
-      const pending: Promise<void> | null = inFlight;
-      if (pending) await pending;
-      send(batch);
+      // The previous batch is being stored while this one was read; at most one waits behind it.
+      await commitSender.push(batch);
       batch = [];
+      batchBytes = 0;
       options.onProgress?.({ phase: 'commits', done: read, total });
     }
   }
-  if (batch.length) send(batch);
-  if (inFlight) await inFlight;
-  options.onProgress?.({ phase: 'commits', done: read, total });
+  if (batch.length) await commitSender.push(batch);
+  await commitSender.drain();
+  await counting;
+  options.onProgress?.({ phase: 'commits', done: read, total: total ?? read });
 
-  // ---- tags as deployments: their commit lists read a few at a time, sent in requests kept
-  // under the server's body limit (a tag with more commits than fit is sent in parts).
+  // ---- tags as deployments: sent in requests kept under the server's body limit (a tag with
+  // more commits than fit is sent in parts), one stored while the next is prepared.
   let deploymentsCreated = 0;
-  const fresh = tags.map((tag, i) => ({ tag, i })).filter(({ tag }) => !recorded.has(tag.name));
   options.onProgress?.({ phase: 'tags', done: 0, total: fresh.length });
   let done = 0;
   const linksPerRequest = Math.min(SHAS_PER_REQUEST, batchSize * 3);
+  const tagSender = pipeline(async (deployments: GitImportBatchInput['deployments']) => {
+    const result = await sink.send({ service_id: options.service, commits: [], deployments });
+    deploymentsCreated += result.deployments_created;
+  });
   let pending: GitImportBatchInput['deployments'] = [];
   let pendingShas = 0;
   const flush = async () => {
@@ -242,16 +274,15 @@ export async function importGitHistory(
     const deployments = pending;
     pending = [];
     pendingShas = 0;
-    const result = await sink.send({ service_id: options.service, commits: [], deployments });
-    deploymentsCreated += result.deployments_created;
+    await tagSender.push(deployments);
   };
-  // One walk over the history the fresh tags add: every commit reachable from a fresh tag (or a
-  // later recorded one) and not from the tags before the first fresh one, with its parents. Then,
-  // tag by tag in date order, the commits not yet held by an earlier tag: exactly
+  // Every commit reachable from a fresh tag (or a later recorded one) and not from the tags
+  // before the first fresh one, with its parents: from the commit walk on a first import, else
+  // from a walk of its own (an incremental import: only the new tags' history). Then, tag by tag
+  // in date order, the commits not yet held by an earlier tag: exactly
   // `git rev-list <tag> --not <earlier tags>`, without a git process per tag.
-  const first = fresh[0]?.i ?? tags.length;
-  const parents = new Map<string, string[]>();
-  if (fresh.length) {
+  const first = parentsFromLog ? 0 : (fresh[0]?.i ?? tags.length);
+  if (fresh.length && !parentsFromLog) {
     const walk = [...tags.slice(first).map((t) => t.sha), ...tags.slice(0, first).map((t) => `^${t.sha}`)];
     for await (const line of gitLines(cwd, ['log', '--stdin', '--format=%H %P'], walk)) {
       const [sha, ...rest] = line.split(' ');
@@ -259,7 +290,7 @@ export async function importGitHistory(
     }
   }
   const held = new Set<string>();
-  for (const tag of tags.slice(first)) {
+  for (const tag of fresh.length ? tags.slice(first) : []) {
     const shas: string[] = [];
     const stack = [tag.sha];
     while (stack.length) {
@@ -268,10 +299,10 @@ export async function importGitHistory(
       if (!up || held.has(sha)) continue;
       held.add(sha);
       shas.push(sha);
-      stack.push(...up);
+      for (const p of up) stack.push(p);
     }
     if (recorded.has(tag.name)) continue;
-    const capped = shas.slice(0, GIT_IMPORT_MAX_LINKS);
+    const capped = shas.length > GIT_IMPORT_MAX_LINKS ? shas.slice(0, GIT_IMPORT_MAX_LINKS) : shas;
     for (let from = 0; from === 0 || from < capped.length; from += linksPerRequest) {
       const part = capped.slice(from, from + linksPerRequest);
       if (pending.length >= 100 || pendingShas + part.length > linksPerRequest) await flush();
@@ -287,11 +318,12 @@ export async function importGitHistory(
     options.onProgress?.({ phase: 'tags', done: ++done, total: fresh.length });
   }
   await flush();
+  await tagSender.drain();
   // Each tag once (parts after the first of a large tag come back as "existing"): the tags not
   // created now were recorded by an earlier, interrupted run.
   const deploymentsExisting = fresh.length - deploymentsCreated;
 
-  // ---- where this import stopped
+  // ---- where this import stopped (only once everything before it is stored)
   const tips = [...new Set([...heads, ...reached])].slice(0, 10_000);
   const unchanged = read === 0 && fresh.length === 0 && tips.every((t) => state.tips.includes(t));
   if (!unchanged) await sink.send({ service_id: options.service, commits: [], deployments: [], tips });
@@ -302,5 +334,23 @@ export async function importGitHistory(
     deployments_created: deploymentsCreated,
     deployments_existing: deploymentsExisting,
     already_imported: unchanged,
+  };
+}
+
+/**
+ * Sends work items in order, one in flight: `push` returns once the item has been handed over
+ * (the previous one stored), so the caller reads the next batch while this one is written;
+ * `drain` waits for the last. A failure is thrown by the next `push` or by `drain`.
+ */
+function pipeline<T>(send: (item: T) => Promise<void>) {
+  let inFlight: Promise<void> = Promise.resolve();
+  return {
+    async push(item: T): Promise<void> {
+      await inFlight;
+      inFlight = send(item);
+      // Reported by the next push or drain; not an unhandled rejection meanwhile.
+      inFlight.catch(() => {});
+    },
+    drain: () => inFlight,
   };
 }

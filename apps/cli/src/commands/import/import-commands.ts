@@ -4,9 +4,18 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { printJson, say, TARGET_HELP } from '../../output.ts';
 import { onServerOrLocal, validateBody } from '../../target.ts';
-import { type GitImportSummary, importGitHistory } from './git-import.ts';
+import { type GitImportBatchInput, type GitImportSummary, importGitHistory } from './git-import.ts';
 
 const FLAGS = { service_id: '--service', 'deployments.0.environment': '--env' };
+
+/** A batch cut down to the fields set by flags (git's own output is validated by the server). */
+function flagFields(batch: GitImportBatchInput): GitImportBatchInput {
+  return {
+    service_id: batch.service_id,
+    commits: [],
+    deployments: batch.deployments.slice(0, 1).map((d) => ({ ...d, shas: [] })),
+  };
+}
 
 export function registerImportCommands(program: Command): void {
   const imports = program.command('import').description('Import history from other tools');
@@ -61,13 +70,17 @@ ${TARGET_HELP}`,
             )
           : null;
         let phase = '';
-        const onProgress = (p: { phase: 'commits' | 'tags'; done: number; total: number }) => {
+        const onProgress = (p: { phase: 'commits' | 'tags'; done: number; total: number | null }) => {
           if (!bar) return;
           if (p.phase !== phase) {
             if (phase) bar.stop();
             phase = p.phase;
-            bar.start(p.total, p.done, { phase: p.phase === 'commits' ? 'commits' : 'tags   ' });
-          } else bar.update(p.done);
+            bar.start(p.total ?? 0, p.done, { phase: p.phase === 'commits' ? 'commits' : 'tags   ' });
+          } else {
+            // The commits are counted beside the walk: the total arrives after the first batches.
+            if (p.total !== null && p.total !== bar.getTotal()) bar.setTotal(p.total);
+            bar.update(p.done);
+          }
         };
         const common = {
           path: path.resolve(repo),
@@ -76,7 +89,8 @@ ${TARGET_HELP}`,
           ref: options.ref,
           environment: options.env,
           batchSize: Number(options.batch) || 5000,
-          onProgress,
+          // Without a bar the commits are not counted at all (one walk of the history fewer).
+          onProgress: bar ? onProgress : undefined,
         };
         const { result, where } = await onServerOrLocal<GitImportSummary>(
           {
@@ -87,12 +101,12 @@ ${TARGET_HELP}`,
                     'GET',
                     `/api/v1/imports/git?${new URLSearchParams({ service_id: options.service })}`,
                   ),
-                send: async (batch) =>
-                  client.request<GitImportResult>(
-                    'POST',
-                    '/api/v1/imports/git',
-                    await validateBody(gitImportBatchSchema, batch, FLAGS),
-                  ),
+                send: async (batch) => {
+                  // The server validates every field; here only what the flags set (the same in
+                  // every batch), so that a bad --service or --env names its flag.
+                  await validateBody(gitImportBatchSchema, flagFields(batch), FLAGS);
+                  return client.request<GitImportResult>('POST', '/api/v1/imports/git', batch);
+                },
               }),
             local: async (container) => {
               const { systemPrincipal } = await import('@engops/server');

@@ -1,8 +1,7 @@
-import type { Selectable } from 'kysely';
-import { sql } from 'kysely';
+import { PostgresAdapter, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { CommitsTable, DeploymentsTable, DoraChangesTable } from '../../db/schema.ts';
-import { changeLead, MAX_LEAD_BUCKET } from './dora-lead.ts';
+import { changeLead, leadBucketSql, MAX_LEAD_BUCKET } from './dora-lead.ts';
 
 export type DeploymentRow = Selectable<DeploymentsTable>;
 export type CommitRow = Selectable<CommitsTable>;
@@ -36,6 +35,26 @@ function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** Rows per bulk statement: one parameter (SQLite) or one array per column (PostgreSQL) each. */
+const BULK = 10_000;
+
+const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+/**
+ * Many rows as one SQL source, whatever their number: on SQLite a single JSON parameter read by
+ * json_each (no bound-variable limit, one statement text, so one cached prepared statement); on
+ * PostgreSQL one array parameter per column, unnested. Columns are `(name, PostgreSQL type)`.
+ */
+function bulkRows(db: Db, columns: Array<[string, string]>, rows: unknown[][]): RawBuilder<unknown> {
+  if (isPostgres(db)) {
+    const arrays = columns.map((_, i) => rows.map((r) => r[i] ?? null));
+    const args = columns.map(([, type], i) => sql`${arrays[i]}::${sql.raw(type)}[]`);
+    return sql`select * from unnest(${sql.join(args)}) as t(${sql.raw(columns.map(([n]) => n).join(', '))})`;
+  }
+  const picks = columns.map(([name], i) => `value->>${i} as ${name}`).join(', ');
+  return sql`select ${sql.raw(picks)} from json_each(${JSON.stringify(rows)})`;
+}
+
 export function createDoraRepository() {
   return {
     async insertDeployment(db: Db, row: DeploymentRow): Promise<void> {
@@ -55,24 +74,37 @@ export function createDoraRepository() {
     /** Inserts commits it does not know yet (a commit's recorded time never changes); returns how many. */
     async upsertCommits(db: Db, rows: CommitRow[]): Promise<number> {
       let inserted = 0;
-      for (const part of chunks(rows, 2000)) {
-        const result = await db
-          .insertInto('commits')
-          .values(part)
-          .onConflict((oc) => oc.columns(['service_id', 'sha']).doNothing())
-          .executeTakeFirst();
-        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      for (const part of chunks(rows, BULK)) {
+        const source = bulkRows(
+          db,
+          [
+            ['service_id', 'text'],
+            ['sha', 'text'],
+            ['committed_at', 'text'],
+            ['authored_at', 'text'],
+            ['message', 'text'],
+            ['created_at', 'text'],
+          ],
+          part.map((c) => [c.service_id, c.sha, c.committed_at, c.authored_at, c.message, c.created_at]),
+        );
+        const result =
+          await sql`insert into commits (service_id, sha, committed_at, authored_at, message, created_at)
+          select service_id, sha, committed_at, authored_at, message, created_at from (${source}) as s where true
+          on conflict (service_id, sha) do nothing`.execute(db);
+        inserted += Number(result.numAffectedRows ?? 0);
       }
       return inserted;
     },
     async linkCommits(db: Db, deploymentId: string, serviceId: string, shas: string[]): Promise<void> {
-      const unique = [...new Set(shas)];
-      for (const part of chunks(unique, 3000)) {
-        await db
-          .insertInto('deployment_commits')
-          .values(part.map((sha) => ({ deployment_id: deploymentId, service_id: serviceId, sha })))
-          .onConflict((oc) => oc.columns(['deployment_id', 'sha']).doNothing())
-          .execute();
+      for (const part of chunks([...new Set(shas)], BULK)) {
+        const source = bulkRows(
+          db,
+          [['sha', 'text']],
+          part.map((sha) => [sha]),
+        );
+        await sql`insert into deployment_commits (deployment_id, service_id, sha)
+          select ${deploymentId}, ${serviceId}, sha from (${source}) as s where true
+          on conflict (deployment_id, sha) do nothing`.execute(db);
       }
     },
     async countLinks(db: Db, deploymentId: string): Promise<number> {
@@ -225,55 +257,63 @@ export function createDoraRepository() {
       deployment: { id: string; service_id: string; environment: string; finished_at: string },
       shas: string[],
     ): Promise<void> {
-      for (const part of chunks([...new Set(shas)], 2000)) {
-        const known = await db
-          .selectFrom('commits')
-          .select(['sha', 'committed_at'])
-          .where('service_id', '=', deployment.service_id)
-          .where('sha', 'in', part)
-          .execute();
-        const times = new Map(known.map((c) => [c.sha, c.committed_at]));
-        await db
-          .insertInto('dora_changes')
-          .values(
-            part.map((sha) => ({
-              service_id: deployment.service_id,
-              sha,
-              environment: deployment.environment,
-              deployment_id: deployment.id,
-              deployed_at: deployment.finished_at,
-              ...changeLead(times.get(sha) ?? null, deployment.finished_at),
-            })),
+      // The lead of each change computed in SQL from whole milliseconds, exactly as dora-lead.ts
+      // does in JavaScript (and the 0008 backfill in SQL): no round trip of commit times.
+      const postgres = isPostgres(db);
+      const epochMs = (column: string) =>
+        postgres
+          ? `(extract(epoch from ${column}::timestamptz) * 1000)::bigint`
+          : `cast(round(unixepoch(${column}, 'subsec') * 1000) as integer)`;
+      const deployedMs = Date.parse(deployment.finished_at);
+      // An integer (better-sqlite3 binds every JavaScript number as a REAL).
+      const deployed = postgres ? sql`${deployedMs}::bigint` : sql`cast(${deployedMs} as integer)`;
+      for (const part of chunks([...new Set(shas)], BULK)) {
+        const source = bulkRows(
+          db,
+          [['sha', 'text']],
+          part.map((sha) => [sha]),
+        );
+        await sql`with w as materialized (
+            select s.sha, c.committed_at, ${sql.raw(epochMs('c.committed_at'))} as committed_ms
+            from (${source}) as s
+            left join commits c on c.service_id = ${deployment.service_id} and c.sha = s.sha
+          ), g as materialized (
+            select w.sha, w.committed_at, case when w.committed_at is null then null
+              when ${deployed} > w.committed_ms then ${deployed} - w.committed_ms else 0 end as lead_ms
+            from w
           )
-          .onConflict((oc) =>
-            oc
-              .columns(['service_id', 'sha', 'environment'])
-              .doUpdateSet((eb) => ({
-                deployment_id: eb.ref('excluded.deployment_id'),
-                deployed_at: eb.ref('excluded.deployed_at'),
-                committed_at: eb.ref('excluded.committed_at'),
-                lead_seconds: eb.ref('excluded.lead_seconds'),
-                lead_bucket: eb.ref('excluded.lead_bucket'),
-              }))
-              .where((eb) => eb('excluded.deployed_at', '<', eb.ref('dora_changes.deployed_at'))),
-          )
-          .execute();
+          insert into dora_changes
+            (service_id, sha, environment, deployment_id, deployed_at, committed_at, lead_seconds, lead_bucket)
+          select ${deployment.service_id}, g.sha, ${deployment.environment}, ${deployment.id},
+            ${deployment.finished_at}, g.committed_at, g.lead_ms / 1000.0,
+            case when g.lead_ms is null then null else ${sql.raw(leadBucketSql('(g.lead_ms / 1000)'))} end
+          from g where true
+          on conflict (service_id, sha, environment) do update set
+            deployment_id = excluded.deployment_id, deployed_at = excluded.deployed_at,
+            committed_at = excluded.committed_at, lead_seconds = excluded.lead_seconds,
+            lead_bucket = excluded.lead_bucket
+          where excluded.deployed_at < dora_changes.deployed_at`.execute(db);
       }
     },
     /** Commits learnt after a deployment shipped them get their lead time now (from the commits table). */
     async fillCommitTimes(db: Db, serviceId: string, shas: string[]): Promise<void> {
-      for (const part of chunks([...new Set(shas)])) {
-        const waiting = await db
-          .selectFrom('dora_changes as x')
-          .innerJoin('commits as c', (join) =>
-            join.onRef('c.service_id', '=', 'x.service_id').onRef('c.sha', '=', 'x.sha'),
-          )
-          .select(['x.sha', 'x.environment', 'x.deployed_at', 'c.committed_at'])
-          .where('x.service_id', '=', serviceId)
-          .where('x.sha', 'in', part)
-          .where('x.committed_at', 'is', null)
-          .execute();
-        for (const w of waiting)
+      for (const part of chunks([...new Set(shas)], BULK)) {
+        const source = bulkRows(
+          db,
+          [['sha', 'text']],
+          part.map((sha) => [sha]),
+        );
+        const waiting = await sql<{
+          sha: string;
+          environment: string;
+          deployed_at: string;
+          committed_at: string;
+        }>`
+          select x.sha, x.environment, x.deployed_at, c.committed_at
+          from dora_changes x join commits c on c.service_id = x.service_id and c.sha = x.sha
+          where x.service_id = ${serviceId} and x.committed_at is null
+          and x.sha in (select sha from (${source}) as w)`.execute(db);
+        for (const w of waiting.rows)
           await db
             .updateTable('dora_changes')
             .set(changeLead(w.committed_at, w.deployed_at))
