@@ -1,36 +1,11 @@
-import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
+import { startSmtp } from '../../../../../test-support/smtp.ts';
 import { fixedClock } from '../../platform/clock.ts';
 import { type PrInput, pullRequestEvent, reviewEvent } from './github-payloads.ts';
 
 const SECRET = 'nudge-secret';
-
-/** A real SMTP server on 127.0.0.1 that keeps what it receives. */
-async function startSmtp() {
-  const mails: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        mails.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 const repo = { owner: 'acme', name: 'checkout', default_branch: 'main' };
 const pr: PrInput = {
