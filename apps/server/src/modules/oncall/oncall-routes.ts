@@ -19,6 +19,7 @@ import {
   updateEscalationPolicySchema,
   updateScheduleSchema,
 } from '@engops/contracts';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
 import { can } from '../../platform/access/permissions.ts';
@@ -190,12 +191,7 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
       response: z.string(),
       errors: [400, 401],
       handler: async ({ params, query, reply }) => {
-        const body = await oncall.ical(params.id.replace(/\.ics$/, ''), query.token);
-        return reply
-          .code(200)
-          .header('cache-control', 'private, max-age=300')
-          .type('text/calendar; charset=utf-8')
-          .send(body);
+        return sendCalendar(reply, await oncall.ical(params.id.replace(/\.ics$/, ''), query.token));
       },
     }),
     defineRoute({
@@ -290,4 +286,13 @@ export function oncallRoutes(oncall: OncallService, catalog: CatalogService): Ro
       },
     }),
   ];
+}
+
+/** Sends an iCalendar feed, cacheable by the subscriber for five minutes. */
+export function sendCalendar(reply: FastifyReply, body: string): FastifyReply {
+  return reply
+    .code(200)
+    .header('cache-control', 'private, max-age=300')
+    .type('text/calendar; charset=utf-8')
+    .send(body);
 }

@@ -18,6 +18,7 @@ import {
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
 import { can } from '../../platform/access/permissions.ts';
+import { sendCalendar } from './oncall-routes.ts';
 import type { ReportsService } from './reports-service.ts';
 
 const tags = ['on-call'];
@@ -75,12 +76,7 @@ export function reportsRoutes(reports: ReportsService): RouteSpec[] {
       response: z.string(),
       errors: [400, 401],
       handler: async ({ params, query, reply }) => {
-        const body = await reports.userIcal(params.id.replace(/\.ics$/, ''), query.token);
-        return reply
-          .code(200)
-          .header('cache-control', 'private, max-age=300')
-          .type('text/calendar; charset=utf-8')
-          .send(body);
+        return sendCalendar(reply, await reports.userIcal(params.id.replace(/\.ics$/, ''), query.token));
       },
     }),
     defineRoute({
