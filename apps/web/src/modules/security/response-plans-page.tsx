@@ -77,7 +77,10 @@ export function ResponsePlansPage() {
               await api.post('/api/v1/security/exercises', {
                 service_id: exercise.service_id,
                 kind: text(values, 'kind'),
-                exercised_at: day ? new Date(`${day}T12:00:00`).toISOString() : '',
+                // Noon of the chosen day, but never later than now: today before noon is not the future.
+                exercised_at: day
+                  ? new Date(Math.min(Date.parse(`${day}T12:00:00`), Date.now())).toISOString()
+                  : '',
                 ...(notes ? { notes } : {}),
               });
               setMessage(`Exercise recorded for ${exercise.service_name}.`);

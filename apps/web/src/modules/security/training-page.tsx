@@ -120,7 +120,10 @@ export function TrainingPage() {
               const day = text(values, 'completed_on');
               await api.post('/api/v1/security/training/completions', {
                 course_id: text(values, 'course_id'),
-                completed_at: day ? new Date(`${day}T12:00:00`).toISOString() : '',
+                // Noon of the chosen day, but never later than now: today before noon is not the future.
+                completed_at: day
+                  ? new Date(Math.min(Date.parse(`${day}T12:00:00`), Date.now())).toISOString()
+                  : '',
               });
               setRecording(false);
               setMessage('Completion recorded.');
