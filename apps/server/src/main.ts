@@ -39,6 +39,9 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
   try {
     const { applied } = await container.migrate();
     if (applied.length > 0) container.logger.info({ applied }, 'migrations applied');
+    // Not ready (healthz 503) until module start-up, the ENGOPS_ADMIN_TOKEN token and any demo data
+    // are in place: a client that waits for healthz must find its admin token already valid.
+    container.state.ready = false;
     await container.start();
     if (config.adminToken) {
       const outcome = await container.access.service.ensureAdminToken(config.adminToken);
@@ -47,10 +50,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
       else container.logger.info({ outcome }, 'admin token from ENGOPS_ADMIN_TOKEN');
     }
     if (options.demo) {
-      // Not ready until the demo is in: an empty database would offer the first-admin setup meanwhile.
-      container.state.ready = false;
+      // An empty database would offer the first-admin setup until the demo is in.
       const demo = await seedDemo(container);
-      container.state.ready = true;
       if (demo.created)
         announce(`Demo organisation loaded. Log in as ${demo.adminEmail} / ${demo.adminPassword}`);
       else if (demo.outcome === 'not-empty')
@@ -59,6 +60,7 @@ export async function serve(options: ServeOptions = {}): Promise<RunningServer> 
         );
       else announce('Demo data already present; left as it is.');
     }
+    container.state.ready = true;
   } catch (error) {
     await app.close();
     await container.close();
