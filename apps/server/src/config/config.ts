@@ -42,6 +42,9 @@ const envSchema = z.object({
   /** The GitHub REST API that push scans read commits from, and a token that may read the repositories. */
   ENGOPS_GITHUB_API_URL: z.url().default('https://api.github.com'),
   ENGOPS_GITHUB_TOKEN: z.string().min(1).optional(),
+  /** The GitLab REST API (v4) read for pushed commits and merge request sizes, and a token that may read them. */
+  ENGOPS_GITLAB_API_URL: z.url().default('https://gitlab.com/api/v4'),
+  ENGOPS_GITLAB_TOKEN: z.string().min(1).optional(),
 });
 
 export type DatabaseConfig =
@@ -74,6 +77,7 @@ export interface Config {
   readonly githubWebhookSecret?: string;
   readonly gitlabWebhookToken?: string;
   readonly githubApi: { readonly url: string; readonly token?: string };
+  readonly gitlabApi: { readonly url: string; readonly token?: string };
 }
 
 export class ConfigError extends Error {
@@ -118,6 +122,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     githubApi: {
       url: e.ENGOPS_GITHUB_API_URL.replace(/\/+$/, ''),
       ...(e.ENGOPS_GITHUB_TOKEN ? { token: e.ENGOPS_GITHUB_TOKEN } : {}),
+    },
+    gitlabApi: {
+      url: e.ENGOPS_GITLAB_API_URL.replace(/\/+$/, ''),
+      ...(e.ENGOPS_GITLAB_TOKEN ? { token: e.ENGOPS_GITLAB_TOKEN } : {}),
     },
   };
 }
