@@ -47,6 +47,9 @@ const envSchema = z.object({
   ENGOPS_GITLAB_TOKEN: z.string().min(1).optional(),
 });
 
+/** The names of every environment variable the server reads (the settings table in the docs lists each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; readonly file: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema?: string };
