@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import { createTestApp, type TestApp } from '../../../test-support/engines.ts';
+import type { Engine } from '../../server/src/db/database.ts';
 
 /** What every browser test shares: the built web UI, Debian's Chromium, and a console watch. */
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,4 +43,43 @@ export function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   return problems;
+}
+
+/** The first admin of every browser test's organisation. */
+export const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
+
+/**
+ * A real server on 127.0.0.1 serving the built web UI, its links naming that address (as serve()
+ * does once listening), with the first admin set up in `timeZone` unless `setup` is false.
+ */
+export async function serveWebApp(
+  engine: Engine,
+  options: { env?: Record<string, string>; timeZone?: string; setup?: boolean; admin?: typeof ADMIN } = {},
+): Promise<{ t: TestApp; baseUrl: string }> {
+  const t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST, ...options.env } });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  t.container.state.baseUrl = baseUrl;
+  if (options.setup !== false) {
+    const admin = options.admin ?? ADMIN;
+    const setup = await t.call('POST', '/api/v1/setup', {
+      token: null,
+      body: { ...admin, time_zone: options.timeZone ?? 'UTC' },
+    });
+    if (setup.status !== 201) throw new Error(`setup answered ${setup.status}: ${setup.body}`);
+  }
+  return { t, baseUrl };
+}
+
+/** Opens `path`, which asks for a login, and logs in through the form. */
+export async function logIn(
+  page: Page,
+  url: string,
+  who: { email: string; password: string } = ADMIN,
+): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
 }

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * Incident response in headless Chromium against a real server (real database, real HTTP): an
@@ -11,7 +10,6 @@ import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
  * resolving, reopening, roles and notes on the incident page; no console errors on the way.
  */
 
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const RUNBOOK = 'https://runbooks.example.test/checkout-api';
 const SUMMARY = 'Checkout p99 latency above 2 s';
 /** The live pages refresh every 10 s: allow two rounds and some slack. */
@@ -60,18 +58,8 @@ for (const engine of ENGINES) {
     const shot = (name: string) => `/tmp/engops-incidents-${engine}-${name}.png`;
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = t.app.server.address() as AddressInfo;
-      baseUrl = `http://127.0.0.1:${address.port}`;
-      // As serve() does once listening: integration URLs name this address.
-      t.container.state.baseUrl = baseUrl;
-
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'Europe/Berlin' },
-      });
-      expect(setup.status).toBe(201);
+      // Integration URLs name this server's address, as serve() makes them once listening.
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: 'Europe/Berlin' }));
       const team = await t.call('POST', '/api/v1/teams', {
         body: { name: 'Payments', time_zone: 'Europe/Berlin' },
       });
@@ -95,11 +83,7 @@ for (const engine of ENGINES) {
       page = await context.newPage();
       problems = watchConsole(page);
 
-      await page.goto(`${baseUrl}/services`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/services`);
       await page.getByRole('heading', { level: 1, name: 'Services' }).waitFor();
       const nav = page.getByRole('navigation', { name: 'Main' });
       expect(await nav.getByRole('link', { name: 'Incidents' }).count()).toBe(1);

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * Postmortems in headless Chromium against a real server and a local GitHub stand-in: write the
@@ -12,7 +12,6 @@ import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
  * linking its postmortem, search it, and see an overdue item on the owner's and the team's pages;
  * no console errors on the way.
  */
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 
 let browser: Browser | undefined;
 
@@ -61,15 +60,7 @@ for (const engine of ENGINES) {
     let github: Awaited<ReturnType<typeof startGithub>>;
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      t.container.state.baseUrl = baseUrl;
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'Europe/Berlin' },
-      });
-      expect(setup.status).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: 'Europe/Berlin' }));
       const team = await t.call('POST', '/api/v1/teams', {
         body: { name: 'Payments', time_zone: 'Europe/Berlin' },
       });
@@ -101,11 +92,7 @@ for (const engine of ENGINES) {
       try {
         const page = await context.newPage();
         const problems = watchConsole(page);
-        await page.goto(`${baseUrl}/postmortems`);
-        await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-        await page.getByLabel('Email').fill(ADMIN.email);
-        await page.getByLabel('Password').fill(ADMIN.password);
-        await page.getByRole('button', { name: 'Log in' }).click();
+        await logIn(page, `${baseUrl}/postmortems`);
         await page.getByRole('heading', { level: 1, name: 'Postmortems' }).waitFor();
 
         // The resolved SEV1 needs a postmortem: write it from the list.

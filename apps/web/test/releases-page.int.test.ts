@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * The releases board and a release page in headless Chromium against a real server: releases
@@ -10,7 +9,6 @@ import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
  * board (which version is in which stage), the stage timeline, the canary charts with the verdict,
  * a judgement and a rollback from the page, and the freeze calendar; no console errors.
  */
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const SHA = 'abcdef1234567890abcdef1234567890abcdef12';
 
 let browser: Browser | undefined;
@@ -30,14 +28,7 @@ for (const engine of ENGINES) {
     const shot = (name: string) => `/tmp/engops-releases-${engine}-${name}.png`;
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'UTC' },
-      });
-      expect(setup.status).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: 'UTC' }));
     });
 
     afterAll(async () => {
@@ -95,11 +86,7 @@ for (const engine of ENGINES) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await context.newPage();
       const problems = watchConsole(page);
-      await page.goto(`${baseUrl}/releases?service=${serviceId}`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/releases?service=${serviceId}`);
       await page.getByRole('heading', { level: 1, name: 'Releases' }).waitFor();
       expect(
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Releases' }).count(),
