@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import {
@@ -11,6 +11,7 @@ import {
   type Service,
 } from '../../app/types.ts';
 import { useResource } from '../../app/use-resource.ts';
+import { useUrlFilters } from '../../app/use-url-filters.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { SelectField } from '../../ui/field.tsx';
@@ -33,7 +34,8 @@ export function IncidentsPage() {
   const severityInfo = useSeverityInfo();
   const auth = useAuth();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  // An empty status list means none ticked (without the parameter: the open ones).
+  const { params, setFilter, clearFilters } = useUrlFilters(['status']);
   const statuses = parseStatusFilter(params.get('status'));
   const severity = params.get('severity') ?? '';
   const serviceId = params.get('service') ?? '';
@@ -66,13 +68,6 @@ export function IncidentsPage() {
     incidents.refresh();
     stats.reload();
   });
-
-  function setFilter(name: string, value: string | null) {
-    const next = new URLSearchParams(params);
-    if (value === null) next.delete(name);
-    else next.set(name, value);
-    setParams(next, { replace: true });
-  }
 
   function toggleStatus(status: IncidentStatus, on: boolean) {
     const set = new Set(statuses);
@@ -215,7 +210,7 @@ export function IncidentsPage() {
           ]}
         />
         {filtered ? (
-          <Button small variant="quiet" onClick={() => setParams({}, { replace: true })}>
+          <Button small variant="quiet" onClick={clearFilters}>
             Reset filters
           </Button>
         ) : null}

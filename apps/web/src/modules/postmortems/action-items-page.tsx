@@ -1,12 +1,14 @@
 import { type FormEvent, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import type { Team, User } from '../../app/types.ts';
 import { usePagedList, useResource } from '../../app/use-resource.ts';
+import { useUrlFilters } from '../../app/use-url-filters.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { Field, SelectField } from '../../ui/field.tsx';
+import { OVERDUE_FILTER_OPTIONS, teamFilterOptions } from '../../ui/filter-options.ts';
 import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
 import { type Column, LoadMore, Table } from '../../ui/table.tsx';
 import { PostmortemStyles } from './postmortem-styles.tsx';
@@ -18,7 +20,8 @@ import { ACTION_ITEM_STATUS_LABEL, type ActionItem, type GithubSettings } from '
  */
 export function ActionItemsPage() {
   const auth = useAuth();
-  const [params, setParams] = useSearchParams();
+  // An empty owner means everyone's items (without the parameter the page shows yours).
+  const { params, setFilter } = useUrlFilters(['owner']);
   const me = auth.session?.user?.id ?? null;
   const owner = params.get('owner') ?? (me && !params.get('team') ? 'me' : '');
   const teamId = params.get('team') ?? '';
@@ -44,13 +47,6 @@ export function ActionItemsPage() {
   const teams = useResource('teams', () => fetchAll<Team>('/api/v1/teams'));
   const userName = (id: string | null) => (id ? (users.data?.find((u) => u.id === id)?.name ?? id) : '—');
   const teamName = (id: string) => teams.data?.find((t) => t.id === id)?.name ?? id;
-
-  function setFilter(name: string, value: string) {
-    const next = new URLSearchParams(params);
-    next.set(name, value);
-    if (!value && name !== 'owner') next.delete(name);
-    setParams(next, { replace: true });
-  }
 
   const label =
     owner === 'me' || (owner && owner === me)
@@ -125,21 +121,14 @@ export function ActionItemsPage() {
           name="team"
           value={teamId}
           onChange={(e) => setFilter('team', e.target.value)}
-          options={[
-            { value: '', label: 'All teams' },
-            ...(teams.data ?? []).map((t) => ({ value: t.id, label: t.name })),
-          ]}
+          options={teamFilterOptions(teams.data)}
         />
         <SelectField
           label="Due"
           name="overdue"
           value={overdue}
           onChange={(e) => setFilter('overdue', e.target.value)}
-          options={[
-            { value: '', label: 'Any' },
-            { value: 'true', label: 'Overdue' },
-            { value: 'false', label: 'Not overdue' },
-          ]}
+          options={OVERDUE_FILTER_OPTIONS}
         />
         <SelectField
           label="Status"

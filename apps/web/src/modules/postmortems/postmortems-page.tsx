@@ -1,13 +1,15 @@
 import { type FormEvent, type ReactNode, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime } from '../../app/format.ts';
 import type { Team } from '../../app/types.ts';
 import { usePagedList, useResource } from '../../app/use-resource.ts';
+import { useUrlFilters } from '../../app/use-url-filters.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { Field, SelectField } from '../../ui/field.tsx';
+import { OVERDUE_FILTER_OPTIONS, teamFilterOptions } from '../../ui/filter-options.ts';
 import { PageHeader } from '../../ui/page-header.tsx';
 import { type Column, LoadMore, Table } from '../../ui/table.tsx';
 import { OverdueActionItems } from './overdue-action-items.tsx';
@@ -68,7 +70,7 @@ function SearchResults({
 export function PostmortemsPage() {
   const auth = useAuth();
   const navigate = useNavigate();
-  const [params, setParams] = useSearchParams();
+  const { params, setFilter } = useUrlFilters();
   const status = params.get('status') ?? '';
   const overdue = params.get('overdue') ?? '';
   const teamId = params.get('team') ?? '';
@@ -91,13 +93,6 @@ export function PostmortemsPage() {
   const missing = useResource(`pm-missing:${teamId}`, () =>
     api.get<MissingPostmortems>('/api/v1/postmortems/missing', teamId ? { team_id: teamId } : {}),
   );
-
-  function setFilter(name: string, value: string) {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
-  }
 
   async function write(incidentId: string) {
     setCreating(incidentId);
@@ -233,21 +228,14 @@ export function PostmortemsPage() {
           name="overdue"
           value={overdue}
           onChange={(e) => setFilter('overdue', e.target.value)}
-          options={[
-            { value: '', label: 'Any' },
-            { value: 'true', label: 'Overdue' },
-            { value: 'false', label: 'Not overdue' },
-          ]}
+          options={OVERDUE_FILTER_OPTIONS}
         />
         <SelectField
           label="Team"
           name="team"
           value={teamId}
           onChange={(e) => setFilter('team', e.target.value)}
-          options={[
-            { value: '', label: 'All teams' },
-            ...(teams.data ?? []).map((t) => ({ value: t.id, label: t.name })),
-          ]}
+          options={teamFilterOptions(teams.data)}
         />
       </div>
       {q ? (
