@@ -179,8 +179,9 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     baseUrl,
     repositories: dora.service,
     github: config.githubApi,
+    gitlab: config.gitlabApi,
   });
-  // Verified GitHub pushes to mapped services are scanned for secrets and changed lockfiles.
+  // Verified GitHub and GitLab pushes to mapped services are scanned for secrets and changed lockfiles.
   dora.service.subscribeToCodeHost(security.service.pushScans.handle);
 
   return {

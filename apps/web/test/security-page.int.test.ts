@@ -5,8 +5,8 @@ import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engi
 import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
 
 /**
- * Security pages in headless Chromium against a real server: the overview per team and service,
- * triaging a dependency finding, revoking a stale token in an access review (the token then stops
+ * Security pages in headless Chromium against a real server: the overview per team and service
+ * with its stale access, triaging a dependency finding, revoking a stale token in an access review (the token then stops
  * working), recording a training completion and a response exercise; no console errors.
  */
 const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
@@ -75,7 +75,8 @@ for (const engine of ENGINES) {
         body: {
           system: 'AWS production',
           owner_team_id: teamId,
-          csv: 'person,email,access\r\n"Contractor, Old",,ReadOnlyAccess\r\n',
+          // Last used in 2020: flagged stale on the overview.
+          csv: 'person,email,access,last_used_at\r\n"Contractor, Old",,ReadOnlyAccess,2020-01-01T00:00:00Z\r\n',
         },
       });
       expect(register.json).toMatchObject({ added: 1 });
@@ -113,9 +114,17 @@ for (const engine of ENGINES) {
         expect(cells[5]).not.toBe('never');
         expect(cells[6]).toBe('never');
         await row.getByRole('link', { name: '1/5 items' }).waitFor();
-        await page
+        const teamRow = page
           .getByRole('table', { name: 'Security by team' })
-          .getByRole('row', { name: /Payments/ })
+          .getByRole('row', { name: /Payments/ });
+        await teamRow.waitFor();
+        // The last column counts the team's stale grants: the contractor's AWS access.
+        expect((await teamRow.getByRole('cell').allInnerTexts()).at(-1)).toBe('1');
+        await page
+          .getByRole('table', { name: 'Stale access' })
+          .getByRole('row', {
+            name: /Contractor, Old on AWS production.*ReadOnlyAccess.*unused since 2020-01-01/,
+          })
           .waitFor();
 
         // Findings: triage the lodash finding as acknowledged with a reason.
@@ -148,6 +157,17 @@ for (const engine of ENGINES) {
           status_reason: 'Upgrade planned with the express 5 migration',
           status_changed_by: ADMIN.name,
         });
+        // The finding's own page: where it is, the fix, and its history with the triage note.
+        await findings.getByRole('link', { name: 'lodash@4.17.15' }).click();
+        await page.getByRole('heading', { level: 1, name: 'lodash@4.17.15' }).waitFor();
+        await page.getByText('Upgrade to 4.17.21').waitFor();
+        const history = page.getByRole('table', { name: 'Finding history' });
+        await history.getByRole('row', { name: /token:test-responder.*Found.*Open/ }).waitFor();
+        await history
+          .getByRole('row', {
+            name: /Ada Admin.*Open → Acknowledged.*Upgrade planned with the express 5 migration/,
+          })
+          .waitFor();
 
         // Access review: start one, revoke the never-used deploy token.
         await page

@@ -224,6 +224,21 @@ export const securityOverviewSchema = z.object({
       review_total: z.number().int(),
       plans_complete: z.number().int(),
       services: z.number().int(),
+      /** Grants owned by the team flagged stale now (team roles, team tokens, the team's systems). */
+      stale_grants: z.number().int(),
+    }),
+  ),
+  /** Every grant the caller may see that is flagged stale now (not only those in a campaign). */
+  stale_access: z.array(
+    z.object({
+      kind: z.enum(['org_role', 'team_role', 'token', 'system_grant']),
+      subject_id: z.string(),
+      subject_name: z.string(),
+      team_id: z.string().nullable(),
+      team_name: z.string().nullable(),
+      role: z.string(),
+      last_used_at: z.string().nullable(),
+      stale_reason: z.string(),
     }),
   ),
 });

@@ -33,6 +33,7 @@ describeEachEngine('demo security data', (get) => {
     }>;
     expect(findings.map((f) => `${f.service_name} ${f.package ?? f.rule} ${f.status}`).sort()).toEqual([
       'api-gateway golang.org/x/text open',
+      'checkout-api axios fixed',
       'checkout-api lodash open',
       'checkout-api minimist false_positive',
       'checkout-api qs acknowledged',
@@ -62,7 +63,20 @@ describeEachEngine('demo security data', (get) => {
     ]);
     const reviews = (await t.call('GET', '/api/v1/security/access-reviews')).json;
     expect(reviews).toHaveLength(1);
-    expect(reviews[0]).toMatchObject({ name: 'Quarterly access review', status: 'open', reviewed: 3 });
+    expect(reviews[0]).toMatchObject({
+      name: 'Quarterly access review',
+      status: 'open',
+      reviewed: 3,
+      stale: 1,
+    });
+    const axios = (await t.call('GET', '/api/v1/security/findings?status=fixed')).json.items[0];
+    expect(axios).toMatchObject({ package: 'axios', status_changed_by: 'engops-push-scan' });
+    expect(axios.status_reason).toContain('past the fixed version 1.6.0');
+    const overview = (await t.call('GET', '/api/v1/security/overview')).json;
+    expect(
+      overview.stale_access.map((g: { subject_name: string; stale_reason: string }) => g.subject_name),
+    ).toEqual(['Former contractor <contractor@partner.example> on AWS production']);
+    expect(overview.teams[0]).toMatchObject({ team_name: 'Payments', stale_grants: 1 });
 
     expect(await seedSecurityDemo(t.container, services)).toBe(0);
     expect((await t.call('GET', '/api/v1/security/access-reviews')).json).toHaveLength(1);

@@ -45,6 +45,19 @@ const DEPENDENCY_FINDINGS: Record<string, UploadedFinding[]> = {
       fixed_version: '1.2.6',
       dependency_path: ['mocha@5.2.0', 'minimist@1.2.0'],
     },
+    {
+      fingerprint: 'demo-axios-1.5.1',
+      rule: 'GHSA-wf5p-g6vw-rhxx',
+      title: 'axios@1.5.1: Axios Cross-Site Request Forgery Vulnerability',
+      severity: 'medium',
+      file: 'package-lock.json',
+      line: 22,
+      package: 'axios',
+      version: '1.5.1',
+      ecosystem: 'npm',
+      fixed_version: '1.6.0',
+      dependency_path: ['axios@1.5.1'],
+    },
   ],
   'api-gateway': [
     {
@@ -64,8 +77,8 @@ const DEPENDENCY_FINDINGS: Record<string, UploadedFinding[]> = {
 };
 
 /**
- * Security for the demo: dependency and secret findings (one acknowledged, one a false positive),
- * a response exercise, two training courses with completions (one expired) and an open access
+ * Security for the demo: dependency and secret findings (one acknowledged, one a false positive,
+ * one resolved by a push scan), an access register with a stale grant, a response exercise, two training courses with completions (one expired) and an open access
  * review with a few grants certified. Returns how many things it created (0 when already seeded).
  */
 export async function seedSecurityDemo(container: Container, services: Service[]): Promise<number> {
@@ -135,6 +148,18 @@ export async function seedSecurityDemo(container: Container, services: Service[]
       allowAll,
     );
 
+  // A later push upgraded axios past its fix: the push scan resolved the finding on its own.
+  const axios = findings.items.find((f) => f.package === 'axios');
+  if (axios)
+    await security.findings.resolve({ principal: { ...systemPrincipal, name: 'engops-push-scan' } }, [
+      {
+        id: axios.id,
+        reason:
+          'axios upgraded to 1.6.2 in package-lock.json, past the fixed version 1.6.0; ' +
+          'GHSA-wf5p-g6vw-rhxx no longer applies (commit 9c1d7e2a4b6f)',
+      },
+    ]);
+
   const checkout = byName.get('checkout-api');
   if (checkout) {
     await security.plans.recordExercise(
@@ -184,6 +209,26 @@ export async function seedSecurityDemo(container: Container, services: Service[]
       });
     created++;
   }
+
+  // Who holds what in AWS (an export), owned by Payments; one grant unused for half a year is stale.
+  await security.register.importSystem(ctx, {
+    system: 'AWS production',
+    ...(payments ? { owner_team_id: payments.id } : {}),
+    grants: [
+      {
+        person: 'Payments deployer',
+        access: 'DeployRole',
+        last_used_at: new Date(now - 2 * DAY).toISOString(),
+      },
+      {
+        person: 'Former contractor',
+        email: 'contractor@partner.example',
+        access: 'ReadOnlyAccess',
+        last_used_at: new Date(now - 200 * DAY).toISOString(),
+      },
+    ],
+  });
+  created++;
 
   const campaign = await security.reviews.start(ctx, {
     name: 'Quarterly access review',

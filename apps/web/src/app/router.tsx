@@ -28,6 +28,7 @@ import { PostmortemsPage } from '../modules/postmortems/postmortems-page.tsx';
 import { ReleasePage } from '../modules/releases/release-page.tsx';
 import { ReleasesPage } from '../modules/releases/releases-page.tsx';
 import { AccessReviewPage, AccessReviewsPage } from '../modules/security/access-reviews-page.tsx';
+import { FindingPage } from '../modules/security/finding-page.tsx';
 import { FindingsPage } from '../modules/security/findings-page.tsx';
 import { ResponsePlansPage } from '../modules/security/response-plans-page.tsx';
 import { SecurityOverviewPage } from '../modules/security/security-overview-page.tsx';
@@ -192,6 +193,14 @@ export function AppRoutes() {
           element={
             <Allowed permission="security.read">
               <FindingsPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="security/findings/:id"
+          element={
+            <Allowed permission="security.read">
+              <FindingPage />
             </Allowed>
           }
         />

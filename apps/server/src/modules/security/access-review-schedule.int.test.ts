@@ -6,7 +6,8 @@ import { REVIEW_SCHEDULE_JOB, scheduledCampaignId } from './index.ts';
 /**
  * Scheduled access reviews on both engines with an injected clock: nothing before the due time,
  * exactly one campaign at it (even when the occurrence runs twice at once or the server restarts),
- * and the next one a quarter (the policy's 90 days) later.
+ * and the next one a quarter (the policy's 90 days) later; a campaign nobody closes is closed by its
+ * policy a week after it was due.
  */
 const START = '2026-01-05T09:00:00.000Z';
 const DAY = 24 * 3600 * 1000;
@@ -132,6 +133,53 @@ for (const engine of ENGINES) {
       expect((await scheduleJobs()).filter((j) => j.status === 'pending')).toEqual([
         { run_at: at(290), status: 'pending' },
       ]);
+    });
+
+    it('closes a campaign nobody closed by its policy a week after it was due', async () => {
+      clock.set(at(300));
+      const started = await t.call('POST', '/api/v1/security/access-reviews', {
+        body: { name: 'Forgotten review', close_policy: 'keep' },
+      });
+      expect(started.json).toMatchObject({ status: 'open', due_at: at(314) });
+      const id = started.json.id as string;
+      // A campaign opened before engops closed them on its own has no close job: start-up adds it.
+      const closeJob = () =>
+        t.container.db
+          .selectFrom('jobs')
+          .select(['run_at', 'status'])
+          .where('dedupe_key', '=', `access-review:${id}:close`)
+          .execute();
+      expect(await closeJob()).toEqual([{ run_at: at(321), status: 'pending' }]);
+      await t.container.db.deleteFrom('jobs').where('dedupe_key', '=', `access-review:${id}:close`).execute();
+      await t.container.start();
+      await t.container.start();
+      expect(await closeJob()).toEqual([{ run_at: at(321), status: 'pending' }]);
+      // The escalation at the due date leaves it open; a minute before the week is up, still open.
+      clock.set(at(321, -1));
+      await t.container.worker.drain();
+      expect((await t.call('GET', `/api/v1/security/access-reviews/${id}`)).json.status).toBe('open');
+      clock.set(at(321));
+      await t.container.worker.drain();
+      const closed = (await t.call('GET', `/api/v1/security/access-reviews/${id}`)).json;
+      expect(closed).toMatchObject({ status: 'closed', closed_at: at(321), reviewed: 0 });
+      expect(new Set(closed.items.map((i: { outcome: string }) => i.outcome))).toEqual(
+        new Set(['kept_on_close']),
+      );
+      const audit = await t.container.db
+        .selectFrom('audit_log')
+        .select(['actor_name', 'at', 'after_json'])
+        .where('action', '=', 'security.access_review.close')
+        .where('target_id', '=', id)
+        .execute();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor_name: 'engops', at: at(321) });
+      expect(JSON.parse(audit[0]!.after_json!)).toMatchObject({
+        status: 'closed',
+        unreviewed: closed.total,
+        unreviewed_outcome: 'kept_on_close',
+      });
+      // The earlier campaigns, long past due, were closed the same way.
+      expect(new Set((await campaigns()).map((c) => c.status))).toEqual(new Set(['closed']));
     });
   });
 }

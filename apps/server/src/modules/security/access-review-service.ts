@@ -7,13 +7,23 @@ import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import type { CampaignRow, ReviewItemRow } from './kysely-security-repository.ts';
 import { allOf, allTeams, allUsers, type SecurityContext } from './security-deps.ts';
-import { addDays, staleTokenReason, toCsv } from './security-rules.ts';
+import { addDays, staleGrantReason, staleTokenReason, toCsv } from './security-rules.ts';
+import { lastActivity } from './user-activity.ts';
+
+/** A live grant as a review freezes it. */
+type Grant = Pick<
+  ReviewItemRow,
+  'kind' | 'subject_id' | 'subject_name' | 'team_id' | 'team_name' | 'role' | 'last_used_at' | 'stale_reason'
+>;
+export type StaleGrant = Grant & { stale_reason: string };
 
 export const REVIEW_REMINDER_JOB = 'security.access_review.reminder';
 /** The recurring job that opens the next scheduled campaign when it is due. */
 export const REVIEW_SCHEDULE_JOB = 'security.access_review.schedule';
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
+/** Days after the due date (and the admins' escalation) that an open campaign is closed by its policy. */
+export const AUTO_CLOSE_DAYS = 7;
 
 /** A scheduled campaign's id comes from its due time, so two runs of one occurrence open one campaign. */
 export const scheduledCampaignId = (due: Date) =>
@@ -142,8 +152,19 @@ export function createAccessReviewService(ctx: SecurityContext) {
   }
 
   ctx.worker?.register(REVIEW_REMINDER_JOB, async (job) => {
-    const { campaign_id, stage } = job.payload as { campaign_id: string; stage: 'reminder' | 'escalation' };
+    const { campaign_id, stage } = job.payload as {
+      campaign_id: string;
+      stage: 'reminder' | 'escalation' | 'close';
+    };
     const campaign = await repo.getCampaign(db, campaign_id);
+    if (stage === 'close') {
+      // Nobody closed it after the escalation: the campaign's policy handles what is still pending.
+      if (campaign?.status === 'open')
+        await service.close({ principal: systemPrincipal }, campaign_id).catch((e: unknown) => {
+          if (!(e instanceof AppError && e.code === 'SECURITY_CAMPAIGN_CLOSED')) throw e;
+        });
+      return;
+    }
     if (campaign?.status !== 'open' || !notifier.isConfigured('email')) return;
     const pending = (await repo.itemsOf(db, campaign_id)).filter((i) => i.outcome === 'pending');
     if (pending.length === 0) return;
@@ -158,7 +179,7 @@ export function createAccessReviewService(ctx: SecurityContext) {
         : `Access review due ${campaign.due_at.slice(0, 10)}: ${campaign.name}`;
     const text = [
       stage === 'escalation'
-        ? `The access review "${campaign.name}" was due at ${campaign.due_at}; ${pending.length} grant(s) are still unreviewed. Closing it will ${campaign.close_policy === 'revoke' ? 'revoke' : 'keep'} them.`
+        ? `The access review "${campaign.name}" was due at ${campaign.due_at}; ${pending.length} grant(s) are still unreviewed. Closing it will ${campaign.close_policy === 'revoke' ? 'revoke' : 'keep'} them; engops closes it on ${addDays(campaign.due_at, AUTO_CLOSE_DAYS)} if nobody does before.`
         : `The access review "${campaign.name}" is due at ${campaign.due_at}; ${pending.length} grant(s) wait for a decision.`,
       `Review here: ${link}`,
     ].join('\n');
@@ -233,12 +254,107 @@ export function createAccessReviewService(ctx: SecurityContext) {
     return { ...campaignView(campaign, items), items: visible.map(itemView) };
   }
 
+  /**
+   * Every live grant right now, with its last use and why it is stale: each user's org role and
+   * team roles (last use: the person's last sign-in or session use, or use of a token they
+   * created), each live API token, and each grant in the access register.
+   */
+  async function currentGrants(staleDays: number): Promise<Grant[]> {
+    const [users, teams, tokens, activity] = await Promise.all([
+      allUsers(catalog),
+      allTeams(catalog),
+      allOf((p) => access.listTokens(p)),
+      lastActivity(db),
+    ]);
+    const at = clock.now();
+    const iso = at.toISOString();
+    const teamName = new Map(teams.map((t) => [t.id, t.name]));
+    const grants: Grant[] = [];
+    for (const u of users) {
+      if (u.disabled) continue;
+      const who = `${u.name} <${u.email}>`;
+      const last = activity.get(u.id) ?? null;
+      const stale = staleGrantReason(u, last, at, staleDays);
+      if (u.role)
+        grants.push({
+          kind: 'org_role',
+          subject_id: u.id,
+          subject_name: who,
+          team_id: null,
+          team_name: null,
+          role: u.role,
+          last_used_at: last,
+          stale_reason: stale,
+        });
+      for (const t of u.teams)
+        grants.push({
+          kind: 'team_role',
+          subject_id: u.id,
+          subject_name: who,
+          team_id: t.team_id,
+          team_name: teamName.get(t.team_id) ?? null,
+          role: t.role,
+          last_used_at: last,
+          stale_reason: stale,
+        });
+    }
+    for (const t of tokens) {
+      if (t.revoked_at || (t.expires_at && t.expires_at <= iso)) continue;
+      grants.push({
+        kind: 'token',
+        subject_id: t.id,
+        subject_name: t.prefix ? `${t.name} (${t.prefix}…)` : t.name,
+        team_id: t.team_id,
+        team_name: t.team_id ? (teamName.get(t.team_id) ?? null) : null,
+        role: t.role,
+        last_used_at: t.last_used_at,
+        stale_reason: staleTokenReason(t, at, staleDays),
+      });
+    }
+    const register = await db
+      .selectFrom('access_register')
+      .selectAll()
+      .where('removed_at', 'is', null)
+      .execute();
+    const limit = at.getTime() - staleDays * DAY_MS;
+    for (const g of register)
+      grants.push({
+        kind: 'system_grant',
+        subject_id: g.id,
+        subject_name: `${g.person}${g.email ? ` <${g.email}>` : ''} on ${g.system}`,
+        team_id: g.owner_team_id,
+        team_name: g.owner_team_id ? (teamName.get(g.owner_team_id) ?? null) : null,
+        role: g.access,
+        last_used_at: g.last_used_at,
+        stale_reason:
+          g.last_used_at && Date.parse(g.last_used_at) <= limit
+            ? `unused since ${g.last_used_at.slice(0, 10)}`
+            : null,
+      });
+    return grants;
+  }
+
   const service = {
+    /** The grants flagged stale right now (live, not frozen in a campaign). */
+    async staleGrants(): Promise<StaleGrant[]> {
+      const days = (await policy.current()).security.stale_access_days;
+      return (await currentGrants(days)).filter((g): g is StaleGrant => g.stale_reason !== null);
+    },
+
     /**
      * Puts the schedule's next occurrence in the job queue unless one is already there: a period
      * after the latest campaign, or after now when there is none yet.
      */
     async startSchedule() {
+      // Campaigns opened before they were closed on their own get their close job (idempotent).
+      for (const c of await repo.listCampaigns(db))
+        if (c.status === 'open')
+          await jobs.enqueue(db, {
+            kind: REVIEW_REMINDER_JOB,
+            payload: { campaign_id: c.id, stage: 'close' },
+            runAt: new Date(Date.parse(c.due_at) + AUTO_CLOSE_DAYS * DAY_MS),
+            dedupeKey: `access-review:${c.id}:close`,
+          });
       const queued = await db
         .selectFrom('jobs')
         .select('id')
@@ -267,12 +383,7 @@ export function createAccessReviewService(ctx: SecurityContext) {
           errors: [{ path: 'body.due_at', message: 'must be in the future' }],
         });
       }
-      const [users, teams, tokens] = await Promise.all([
-        allUsers(catalog),
-        allTeams(catalog),
-        allOf((p) => access.listTokens(p)),
-      ]);
-      const teamName = new Map(teams.map((t) => [t.id, t.name]));
+      const grants = await currentGrants(settings.stale_access_days);
       const campaign: CampaignRow = {
         id: options.id ?? newId('arc'),
         name: input.name ?? `Access review ${at.slice(0, 10)}`,
@@ -283,83 +394,16 @@ export function createAccessReviewService(ctx: SecurityContext) {
         closed_at: null,
         created_by: actx.principal.name,
       };
-      const base = {
+      const items: ReviewItemRow[] = grants.map((g) => ({
+        ...g,
+        id: newId('ari'),
         campaign_id: campaign.id,
         decision: null,
         note: null,
         decided_by: null,
         decided_at: null,
         outcome: 'pending',
-      };
-      const items: ReviewItemRow[] = [];
-      for (const u of users) {
-        if (u.disabled) continue;
-        const who = `${u.name} <${u.email}>`;
-        if (u.role)
-          items.push({
-            ...base,
-            id: newId('ari'),
-            kind: 'org_role',
-            subject_id: u.id,
-            subject_name: who,
-            team_id: null,
-            team_name: null,
-            role: u.role,
-            last_used_at: null,
-            stale_reason: null,
-          });
-        for (const t of u.teams)
-          items.push({
-            ...base,
-            id: newId('ari'),
-            kind: 'team_role',
-            subject_id: u.id,
-            subject_name: who,
-            team_id: t.team_id,
-            team_name: teamName.get(t.team_id) ?? null,
-            role: t.role,
-            last_used_at: null,
-            stale_reason: null,
-          });
-      }
-      for (const t of tokens) {
-        if (t.revoked_at || (t.expires_at && t.expires_at <= at)) continue;
-        items.push({
-          ...base,
-          id: newId('ari'),
-          kind: 'token',
-          subject_id: t.id,
-          subject_name: t.prefix ? `${t.name} (${t.prefix}…)` : t.name,
-          team_id: t.team_id,
-          team_name: t.team_id ? (teamName.get(t.team_id) ?? null) : null,
-          role: t.role,
-          last_used_at: t.last_used_at,
-          stale_reason: staleTokenReason(t, clock.now(), settings.stale_access_days),
-        });
-      }
-      const register = await db
-        .selectFrom('access_register')
-        .selectAll()
-        .where('removed_at', 'is', null)
-        .execute();
-      for (const g of register) {
-        const limit = clock.now().getTime() - settings.stale_access_days * 24 * 3600 * 1000;
-        items.push({
-          ...base,
-          id: newId('ari'),
-          kind: 'system_grant',
-          subject_id: g.id,
-          subject_name: `${g.person}${g.email ? ` <${g.email}>` : ''} on ${g.system}`,
-          team_id: g.owner_team_id,
-          team_name: g.owner_team_id ? (teamName.get(g.owner_team_id) ?? null) : null,
-          role: g.access,
-          last_used_at: g.last_used_at,
-          stale_reason:
-            g.last_used_at && Date.parse(g.last_used_at) <= limit
-              ? `unused since ${g.last_used_at.slice(0, 10)}`
-              : null,
-        });
-      }
+      }));
       await db.transaction().execute(async (tx) => {
         await repo.insertCampaign(tx, campaign);
         await repo.insertItems(tx, items);
@@ -375,6 +419,12 @@ export function createAccessReviewService(ctx: SecurityContext) {
           payload: { campaign_id: campaign.id, stage: 'escalation' },
           runAt: new Date(dueMs),
           dedupeKey: `access-review:${campaign.id}:escalation`,
+        });
+        await jobs.enqueue(tx, {
+          kind: REVIEW_REMINDER_JOB,
+          payload: { campaign_id: campaign.id, stage: 'close' },
+          runAt: new Date(dueMs + AUTO_CLOSE_DAYS * DAY_MS),
+          dedupeKey: `access-review:${campaign.id}:close`,
         });
         await audit.record(tx, actx, {
           action: 'security.access_review.start',

@@ -33,20 +33,24 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
   const { db, clock, audit, jobs, catalog } = ctx;
   const now = () => clock.now().toISOString();
 
-  async function rescan(serviceIds?: string[]): Promise<number> {
+  /** Matches each service's stored inventory against the advisories; returns what matched, per service. */
+  async function rescan(serviceIds?: string[]): Promise<Map<string, UploadedFinding[]>> {
     let ids = serviceIds;
     if (!ids) {
       const rows = await db.selectFrom('security_dependencies').select('service_id').distinct().execute();
       ids = rows.map((r) => r.service_id);
     }
-    let found = 0;
+    const matchedBy = new Map<string, UploadedFinding[]>();
     for (const serviceId of ids) {
       const rows = await db
         .selectFrom('security_dependencies')
         .selectAll()
         .where('service_id', '=', serviceId)
         .execute();
-      if (rows.length === 0) continue;
+      if (rows.length === 0) {
+        matchedBy.set(serviceId, []);
+        continue;
+      }
       const deps: Dependency[] = rows.map((r) => {
         const path = JSON.parse(r.path) as string[];
         return {
@@ -102,9 +106,9 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
         },
         () => {},
       );
-      found += uploaded.length;
+      matchedBy.set(service.id, uploaded);
     }
-    return found;
+    return matchedBy;
   }
 
   const nextDaily = (from: Date) => {

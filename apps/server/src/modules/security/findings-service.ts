@@ -222,6 +222,25 @@ export function createFindingsService(ctx: SecurityContext) {
       }
     },
 
+    /**
+     * Marks open findings fixed because a later scan showed the cause gone (a push scan saw the
+     * lockfile upgrade the package past its fix): one audit entry each, whose reason is the history
+     * note. Findings that were triaged away or fixed meanwhile are left alone. Returns how many.
+     */
+    async resolve(actx: AuditContext, resolutions: ReadonlyArray<{ id: string; reason: string }>) {
+      if (resolutions.length === 0) return 0;
+      return db.transaction().execute(async (tx) => {
+        let n = 0;
+        for (const { id, reason } of resolutions) {
+          const row = await repo.getFinding(tx, id);
+          if (!row || !OPEN.has(row.status)) continue;
+          await setStatus(tx, actx, row, 'fixed', reason.slice(0, 500));
+          n++;
+        }
+        return n;
+      });
+    },
+
     async list(
       query: {
         service_id?: string | undefined;

@@ -11,7 +11,12 @@ import { createTrainingService } from './training-service.ts';
 
 export { REVIEW_REMINDER_JOB, REVIEW_SCHEDULE_JOB, scheduledCampaignId } from './access-review-service.ts';
 export { DAILY_RESCAN_JOB, RESCAN_JOB } from './advisories-service.ts';
-export { PUSH_SCAN_JOB, PUSH_SCAN_TOOL } from './push-scan-service.ts';
+export {
+  DAILY_REPOSITORY_SCAN_JOB,
+  PUSH_SCAN_JOB,
+  PUSH_SCAN_TOOL,
+  REPOSITORY_SCAN_JOB,
+} from './push-scan-service.ts';
 export type { OncallReader } from './security-deps.ts';
 export { TRAINING_REMINDER_JOB } from './training-service.ts';
 
@@ -44,9 +49,10 @@ export function createSecurityModule(deps: SecurityDeps) {
   return {
     service,
     routes: securityRoutes(service),
-    /** Start-up work once migrated: the next daily rescan and the next scheduled access review. */
+    /** Start-up work once migrated: the next daily rescan and repository scan, and the next scheduled access review. */
     start: async () => {
       await service.advisories.start();
+      await service.pushScans.start();
       await service.reviews.startSchedule();
     },
   };

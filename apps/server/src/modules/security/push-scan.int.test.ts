@@ -103,6 +103,14 @@ const commits: Record<string, unknown> = {
   },
 };
 
+const LEDGER1 = `${'c1'.repeat(4)}${'0'.repeat(32)}`;
+const LEDGER2 = `${'c2'.repeat(4)}${'0'.repeat(32)}`;
+let ledgerHead = LEDGER1;
+const ledgerLock: Record<string, string> = {
+  [LEDGER1]: lockfile,
+  [LEDGER2]: lockfile.replace(/4\.17\.15/g, '4.17.21'),
+};
+
 const repository = {
   id: 42,
   full_name: 'acme/checkout',
@@ -153,6 +161,31 @@ for (const engine of ENGINES) {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
         };
+        // The ledger repository, read by the scheduled repository scan.
+        if (url.pathname === '/repos/acme/ledger')
+          return send(200, { full_name: 'acme/ledger', default_branch: 'main' });
+        if (url.pathname === '/repos/acme/ledger/branches/main')
+          return send(200, { name: 'main', commit: { sha: ledgerHead } });
+        if (
+          url.pathname === `/repos/acme/ledger/git/trees/${ledgerHead}` &&
+          url.searchParams.get('recursive') === '1'
+        )
+          return send(200, {
+            sha: 'tree0',
+            truncated: false,
+            tree: [
+              { path: 'README.md', type: 'blob', mode: '100644', sha: 'b0' },
+              { path: 'package-lock.json', type: 'blob', mode: '100644', sha: 'b1' },
+              { path: 'docs', type: 'tree', mode: '040000', sha: 't1' },
+            ],
+          });
+        const ledgerText = ledgerLock[url.searchParams.get('ref') ?? ''];
+        if (url.pathname === '/repos/acme/ledger/contents/package-lock.json' && ledgerText)
+          return send(200, {
+            type: 'file',
+            encoding: 'base64',
+            content: Buffer.from(ledgerText).toString('base64'),
+          });
         const commit = /^\/repos\/acme\/checkout\/commits\/([0-9a-f]{40})$/.exec(url.pathname);
         // SHA4 fails once with a server error (GitHub having a bad minute), then is served.
         if (commit?.[1] === SHA4 && failuresLeft-- > 0) return send(502, { message: 'Server Error' });
@@ -351,6 +384,47 @@ for (const engine of ENGINES) {
       const ping = await deliver('ping-1', { zen: 'Keep it logically awesome.', hook_id: 1 }, 'ping');
       expect(ping.status).toBe(200);
       expect(await pushJobs()).toHaveLength(before);
+    });
+
+    it('scans a GitHub repository at its default branch daily (Enterprise Server host), and resolves upgrades', async () => {
+      const port = (api.address() as AddressInfo).port;
+      const checkout = (await t.call('GET', `/api/v1/services/${serviceId}`)).json;
+      const created = await t.call('POST', '/api/v1/services', {
+        body: {
+          name: 'ledger',
+          team_id: checkout.team_id,
+          repository_url: `http://127.0.0.1:${port}/acme/ledger`,
+        },
+      });
+      expect(created.status, created.body).toBe(201);
+      requests.length = 0;
+      ledgerHead = LEDGER1;
+      await t.container.start();
+      clock.set('2026-05-06T02:00:00.000Z');
+      await t.container.worker.drain();
+      expect(requests.map((r) => r.url)).toEqual([
+        '/repos/acme/ledger',
+        '/repos/acme/ledger/branches/main',
+        `/repos/acme/ledger/git/trees/${LEDGER1}?recursive=1`,
+        `/repos/acme/ledger/contents/package-lock.json?ref=${LEDGER1}`,
+      ]);
+      const deps = async () =>
+        (await t.call('GET', `/api/v1/security/findings?service_id=${created.json.id}&kind=dependency`)).json
+          .items as Array<Record<string, unknown>>;
+      expect((await deps()).map((f) => [f.package, f.version, f.status])).toEqual([
+        ['lodash', '4.17.15', 'open'],
+      ]);
+      ledgerHead = LEDGER2;
+      clock.set('2026-05-07T02:00:00.000Z');
+      await t.container.worker.drain();
+      expect((await deps()).map((f) => [f.version, f.status, f.status_reason])).toEqual([
+        [
+          '4.17.15',
+          'fixed',
+          'lodash upgraded to 4.17.21 in package-lock.json, past the fixed version 4.17.21; ' +
+            `GHSA-35jh-r3h4-6jhm no longer applies (commit ${LEDGER2.slice(0, 12)})`,
+        ],
+      ]);
     });
   });
 }

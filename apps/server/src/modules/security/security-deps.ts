@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts';
 import { can, type Permission, type Principal } from '../../platform/access/permissions.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
+import type { GitlabApiConfig } from '../../platform/gitlab-api.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
 import type { Notifier } from '../../platform/notifications/notifications-service.ts';
 import type { Signer } from '../../platform/signing.ts';
@@ -34,6 +35,8 @@ export interface SecurityDeps {
   repositories?: { serviceForRepository(keys: string[]): Promise<Service | undefined> };
   /** The GitHub REST API that push scans read commits and lockfiles from. */
   github?: { url: string; token?: string };
+  /** The GitLab REST API that push scans read commit diffs and lockfiles from. */
+  gitlab?: GitlabApiConfig;
 }
 
 export interface SecurityContext extends SecurityDeps {

@@ -38,6 +38,7 @@ import {
 } from '@engops/contracts';
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import { canReview } from './access-review-service.ts';
 import type { SecurityServices } from './index.ts';
 import { allTeams, readableTeams } from './security-deps.ts';
 
@@ -139,6 +140,8 @@ export function securityRoutes(s: SecurityServices): RouteSpec[] {
         const items = openCampaign
           ? (await s.reviews.detail(openCampaign.id, { ...principal, orgRole: 'admin' })).items
           : [];
+        // Counts per team for every reader; the grants themselves only to who reviews them.
+        const stale = await s.reviews.staleGrants();
         const teamIds = new Set(plans.map((p) => p.team_id));
         const teamFilter = query.team_id
           ? [query.team_id]
@@ -170,9 +173,13 @@ export function securityRoutes(s: SecurityServices): RouteSpec[] {
               review_total: teamItems.length,
               plans_complete: mine.filter((x) => x.response_plan.complete).length,
               services: mine.length,
+              stale_grants: stale.filter((g) => g.team_id === t.id).length,
             };
           });
-        return { services, teams };
+        const staleAccess = stale.filter(
+          (g) => canReview(principal, g) && (!query.team_id || g.team_id === query.team_id),
+        );
+        return { services, teams, stale_access: staleAccess };
       },
     }),
     defineRoute({

@@ -35,6 +35,26 @@ export function staleTokenReason(
   return Date.parse(token.last_used_at) <= limit ? `unused since ${token.last_used_at.slice(0, 10)}` : null;
 }
 
+/**
+ * Why a person's engops role grants are stale, or null: no sign-in, session use or use of a token
+ * they created for `days` (`lastActiveAt`), or none at all and the account is older than `days`.
+ */
+export function staleGrantReason(
+  user: { created_at: string },
+  lastActiveAt: string | null,
+  now: Date,
+  days: number,
+): string | null {
+  const limit = now.getTime() - days * DAY_MS;
+  if (lastActiveAt === null)
+    return Date.parse(user.created_at) <= limit
+      ? `never signed in or used a token since the account was created ${user.created_at.slice(0, 10)}`
+      : null;
+  return Date.parse(lastActiveAt) <= limit
+    ? `no sign-in or token use since ${lastActiveAt.slice(0, 10)}`
+    : null;
+}
+
 export type TrainingState = 'complete' | 'expiring' | 'expired' | 'missing';
 
 /** A person's standing on one course from their latest completion. */

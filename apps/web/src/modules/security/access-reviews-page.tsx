@@ -181,7 +181,9 @@ export function AccessReviewPage() {
     {
       key: 'used',
       header: 'Last used',
-      cell: (i) => (i.kind === 'token' ? (i.last_used_at ? formatDateTime(i.last_used_at) : 'never') : '—'),
+      // People: their last sign-in or token use; other systems: what the import said (if anything).
+      cell: (i) =>
+        i.last_used_at ? formatDateTime(i.last_used_at) : i.kind === 'system_grant' ? '—' : 'never',
     },
     {
       key: 'outcome',

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime, optional, text } from '../../app/format.ts';
@@ -51,7 +51,9 @@ export function FindingsPage() {
       header: 'Finding',
       cell: (f) => (
         <>
-          <strong>{f.kind === 'dependency' ? `${f.package}@${f.version}` : f.rule}</strong>{' '}
+          <Link to={`/security/findings/${f.id}`}>
+            <strong>{f.kind === 'dependency' ? `${f.package}@${f.version}` : f.rule}</strong>
+          </Link>{' '}
           <span className="muted">{f.rule !== f.title ? f.title : ''}</span>
           <div className="muted mono">
             {f.file}

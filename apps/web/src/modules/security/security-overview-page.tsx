@@ -6,10 +6,11 @@ import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { PageHeader } from '../../ui/page-header.tsx';
 import { type Column, Table } from '../../ui/table.tsx';
 import { SecurityNav } from './security-nav.tsx';
-import { percent, type SecurityOverview } from './security-types.ts';
+import { KIND_LABEL, percent, type SecurityOverview } from './security-types.ts';
 
 type TeamRow = SecurityOverview['teams'][number];
 type ServiceRow = SecurityOverview['services'][number];
+type StaleRow = SecurityOverview['stale_access'][number];
 
 /** Where each team and service stands on the handbook's security basics. */
 export function SecurityOverviewPage() {
@@ -33,6 +34,19 @@ export function SecurityOverviewPage() {
         t.review_total === 0 ? '—' : `${t.review_total - t.review_pending}/${t.review_total} reviewed`,
     },
     { key: 'plans', header: 'Response plans complete', cell: (t) => `${t.plans_complete}/${t.services}` },
+    { key: 'stale', header: 'Stale grants', kind: 'number', cell: (t) => t.stale_grants },
+  ];
+  const stale: Column<StaleRow>[] = [
+    { key: 'kind', header: 'Grant', cell: (g) => KIND_LABEL[g.kind] },
+    { key: 'subject', header: 'Who or what', cell: (g) => g.subject_name },
+    { key: 'team', header: 'Team', cell: (g) => g.team_name ?? <span className="muted">org-wide</span> },
+    { key: 'role', header: 'Role or access', cell: (g) => g.role },
+    {
+      key: 'last',
+      header: 'Last used',
+      cell: (g) => (g.last_used_at ? formatDateTime(g.last_used_at) : <span className="muted">never</span>),
+    },
+    { key: 'reason', header: 'Why stale', cell: (g) => g.stale_reason },
   ];
   const services: Column<ServiceRow>[] = [
     {
@@ -97,6 +111,20 @@ export function SecurityOverviewPage() {
         rowKey={(s) => s.service_id}
         loading={overview.loading}
         empty="No services yet."
+      />
+      <h2>Stale access</h2>
+      <p className="muted">
+        Grants unused for the policy's stale period: people who have not signed in or used a token they
+        created, tokens never or long unused, and other systems' grants. Revoke them in an{' '}
+        <Link to="/security/access-reviews">access review</Link>.
+      </p>
+      <Table
+        caption="Stale access"
+        columns={stale}
+        rows={overview.data?.stale_access ?? []}
+        rowKey={(g) => `${g.kind}:${g.subject_id}:${g.team_id ?? ''}`}
+        loading={overview.loading}
+        empty="No stale grants you review."
       />
     </>
   );
