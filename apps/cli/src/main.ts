@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatError } from './cli-error.ts';
 import { registerDemoCommands } from './commands/demo/demo-commands.ts';
 import { registerDoraCommands } from './commands/dora/dora-commands.ts';
+import { registerFlagCommands } from './commands/flag/flag-commands.ts';
 import { registerImportCommands } from './commands/import/import-commands.ts';
 import { registerOncallCommands } from './commands/oncall/oncall-commands.ts';
 import { registerPostmortemCommands } from './commands/postmortem/postmortem-commands.ts';
@@ -43,6 +44,7 @@ registerReleaseCommands(program);
 registerWorkflowCommands(program);
 registerOncallCommands(program);
 registerPostmortemCommands(program);
+registerFlagCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -126,6 +126,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     incidents: incidents.service,
     isShuttingDown: () => state.shuttingDown,
   });
+  access.provideSdkTokens(flags.service);
   const workflow = createWorkflowModule({
     db,
     clock,

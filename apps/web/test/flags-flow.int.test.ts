@@ -369,6 +369,25 @@ for (const engine of ENGINES) {
         })),
       );
       expect((await t.call('POST', '/api/v1/events', { body: { events } })).json.accepted).toBe(80);
+      // What an Unleash SDK reported for it: evaluations per variant, without user ids.
+      const client = await t.call('POST', '/api/v1/tokens', {
+        body: { name: 'checkout-web', type: 'client', environment: 'production' },
+      });
+      expect(client.status).toBe(201);
+      const metrics = await fetch(`${baseUrl}/api/client/metrics`, {
+        method: 'POST',
+        headers: { authorization: client.json.token, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          appName: 'checkout-web',
+          instanceId: 'web-1',
+          bucket: {
+            start: '2026-02-01T10:00:00.000Z',
+            stop: '2026-02-01T10:01:00.000Z',
+            toggles: { 'checkout.button': { yes: 57, no: 3, variants: { grey: 25, green: 32 } } },
+          },
+        }),
+      });
+      expect(metrics.status).toBe(202);
       await openFlag('checkout.button');
       await page
         .getByRole('note')
@@ -378,6 +397,15 @@ for (const engine of ENGINES) {
         .waitFor();
       const results = page.getByRole('table', { name: 'Experiment results of checkout.button' });
       expect(await results.getByRole('row', { name: /grey \(control\)/ }).textContent()).toContain('33.3%');
+      // SDK evaluations per variant beside the users, and the flag's SDK usage per environment.
+      const evaluations = await results.getByRole('cell', { name: /^\d+$/ }).allTextContents();
+      expect(evaluations).toEqual(expect.arrayContaining(['25', '32']));
+      const usage = page.getByRole('table', { name: 'SDK usage of checkout.button' });
+      const production = await usage.getByRole('row', { name: /production/ }).textContent();
+      expect(production).toContain('57');
+      expect(production).toContain('grey 25');
+      expect(production).toContain('green 32');
+      expect(production).toContain('checkout-web');
       await page.screenshot({ path: shot('6-experiment'), fullPage: true });
 
       // A reusable segment, from the flags list.
@@ -391,6 +419,12 @@ for (const engine of ENGINES) {
       await segment.getByLabel('Segment field 2').fill('plan');
       await segment.getByLabel('Segment operator 2').selectOption('NOT_IN');
       await segment.getByLabel('Segment values 2').fill('free');
+      await segment.getByRole('button', { name: 'Add constraint' }).click();
+      await segment.getByLabel('Segment field 3').fill('email');
+      await segment.getByLabel('Segment operator 3').selectOption('STR_ENDS_WITH');
+      await segment.getByLabel('Segment values 3').fill('@Example.com');
+      await segment.getByLabel('Segment inverted 3').check();
+      await segment.getByLabel('Segment case-insensitive 3').check();
       await segment.getByRole('button', { name: 'Create segment' }).click();
       await page.getByRole('status').filter({ hasText: 'Segment nordic-pro created (id 1).' }).waitFor();
       expect(
@@ -398,10 +432,17 @@ for (const engine of ENGINES) {
           .getByRole('table', { name: 'Segments' })
           .getByRole('row', { name: /nordic-pro/ })
           .textContent(),
-      ).toContain('country IN NO, SE; plan NOT_IN free');
+      ).toContain('country IN NO, SE; plan NOT_IN free; email NOT STR_ENDS_WITH @Example.com (any case)');
       expect((await t.call('GET', '/api/v1/segments')).json.items[0].constraints).toEqual([
         { contextName: 'country', operator: 'IN', values: ['NO', 'SE'] },
         { contextName: 'plan', operator: 'NOT_IN', values: ['free'] },
+        {
+          contextName: 'email',
+          operator: 'STR_ENDS_WITH',
+          values: ['@Example.com'],
+          inverted: true,
+          caseInsensitive: true,
+        },
       ]);
 
       // Archive it from its page; revive it from the reviews page.

@@ -95,6 +95,25 @@ export async function seedFlagsDemo(container: Container, services: Service[]): 
   }
   for (let i = 0; i < events.length; i += 1000)
     await container.flags.experiments.record(events.slice(i, i + 1000));
+  // What the search app's Unleash SDK reported over the same two weeks: evaluations per variant
+  // (no user ids), one hourly bucket a day: control 300 + 3d, ranking-v2 296 + 4d on day d.
+  for (let d = 0; d < 14; d++) {
+    const control = 300 + 3 * d;
+    const ranking = 296 + 4 * d;
+    await flags.recordMetrics('production', {
+      appName: 'search-web',
+      bucket: {
+        start: new Date(now - (14 - d) * DAY).toISOString(),
+        toggles: {
+          'search.ranking-v2': {
+            yes: control + ranking,
+            no: 0,
+            variants: { control, 'ranking-v2': ranking },
+          },
+        },
+      },
+    });
+  }
   created += 1;
 
   // Fully on since long ago: backdated, as the history it stands for.

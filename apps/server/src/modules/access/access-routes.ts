@@ -1,10 +1,13 @@
 import {
+  createdSdkTokenSchema,
   createdTokenSchema,
+  createSdkTokenSchema,
   createTokenSchema,
   idParamsSchema,
   loginSchema,
   pageQuerySchema,
   pageSchema,
+  sdkTokenSchema,
   setupSchema,
   tokenSchema,
   userSchema,
@@ -12,7 +15,45 @@ import {
 import { z } from 'zod';
 import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from '../../http/auth.ts';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import type { AuditContext } from '../../platform/audit.ts';
+import { AppError } from '../../platform/errors.ts';
 import { type AccessService, SESSION_TTL_SECONDS } from './access-service.ts';
+
+/**
+ * `POST /api/v1/tokens` takes two bodies: a platform API token `{name, role, team_id?, expires_at?}`,
+ * or, with `type: client | frontend`, an SDK token `{name, type, environment}` that reads the flags
+ * of one environment (the same as `POST /api/v1/sdk-tokens`). `type` picks the body, so a bad body
+ * is reported field by field against the one it meant.
+ */
+export const createAnyTokenSchema = z
+  .discriminatedUnion(
+    'type',
+    [
+      createSdkTokenSchema,
+      createTokenSchema.extend({
+        type: z.undefined().optional().meta({ not: {}, description: 'Absent for a platform API token.' }),
+      }),
+    ],
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union'
+          ? 'type must be "client" or "frontend" (an SDK token), or absent (a platform API token)'
+          : undefined,
+    },
+  )
+  .meta({ type: 'object' });
+export const createdAnyTokenSchema = z
+  .union([createdTokenSchema, createdSdkTokenSchema])
+  .meta({ type: 'object' });
+
+/** Creates SDK tokens (the flags module); provided once the container has built it. */
+export interface SdkTokenIssuer {
+  createSdkToken(
+    ctx: AuditContext,
+    input: z.output<typeof createSdkTokenSchema>,
+  ): Promise<z.output<typeof createdSdkTokenSchema>>;
+  revokeSdkToken(ctx: AuditContext, id: string): Promise<z.output<typeof sdkTokenSchema>>;
+}
 
 const sessionSchema = z.object({
   user: userSchema,
@@ -20,7 +61,10 @@ const sessionSchema = z.object({
   permissions: z.array(z.string()),
 });
 
-export function accessRoutes(access: AccessService, options: { secureCookies: boolean }): RouteSpec[] {
+export function accessRoutes(
+  access: AccessService,
+  options: { secureCookies: boolean; sdkTokens?: () => SdkTokenIssuer | undefined },
+): RouteSpec[] {
   const tags = ['access'];
   return [
     defineRoute({
@@ -137,25 +181,42 @@ export function accessRoutes(access: AccessService, options: { secureCookies: bo
     defineRoute({
       method: 'POST',
       url: '/api/v1/tokens',
-      summary: 'Create an API token; the secret is shown once',
+      summary:
+        'Create an API token (needs tokens.manage), or with type client|frontend an SDK token that reads the flags of one environment (needs flags.manage); the secret is shown once',
       tags,
-      auth: 'tokens.manage',
-      body: createTokenSchema,
+      // The lower of the two permissions; a platform API token is authorised below.
+      auth: 'flags.manage',
+      body: createAnyTokenSchema,
       status: 201,
-      response: createdTokenSchema,
+      response: createdAnyTokenSchema,
       errors: [404],
-      handler: ({ body, audit }) => access.createToken(audit, body),
+      handler: async ({ body, audit, authorize }) => {
+        if (body.type === undefined) {
+          authorize('tokens.manage');
+          const { type: _absent, ...input } = body;
+          return access.createToken(audit, input);
+        }
+        const issuer = options.sdkTokens?.();
+        if (!issuer) throw new AppError('HTTP_NOT_FOUND', 'SDK tokens are not available on this server.');
+        return issuer.createSdkToken(audit, body);
+      },
     }),
     defineRoute({
       method: 'DELETE',
       url: '/api/v1/tokens/:id',
-      summary: 'Revoke an API token',
+      summary: 'Revoke an API token (needs tokens.manage) or an SDK token (id sdkt_..., needs flags.manage)',
       tags,
-      auth: 'tokens.manage',
+      // The lower of the two permissions; a platform API token is authorised below.
+      auth: 'flags.manage',
       params: idParamsSchema,
-      response: tokenSchema,
+      response: z.union([tokenSchema, sdkTokenSchema]).meta({ type: 'object' }),
       errors: [404],
-      handler: ({ params, audit }) => access.revokeToken(audit, params.id),
+      handler: async ({ params, audit, authorize }) => {
+        const issuer = options.sdkTokens?.();
+        if (issuer && params.id.startsWith('sdkt_')) return issuer.revokeSdkToken(audit, params.id);
+        authorize('tokens.manage');
+        return access.revokeToken(audit, params.id);
+      },
     }),
   ];
 }

@@ -2,10 +2,11 @@ import type { Db } from '../../db/database.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { CatalogService } from '../catalog/index.ts';
-import { accessRoutes } from './access-routes.ts';
+import { accessRoutes, type SdkTokenIssuer } from './access-routes.ts';
 import { createAccessService } from './access-service.ts';
 import { createAccessRepository } from './kysely-access-repository.ts';
 
+export type { SdkTokenIssuer } from './access-routes.ts';
 export type { AccessService } from './access-service.ts';
 export { hashSecret } from './access-service.ts';
 
@@ -17,5 +18,13 @@ export function createAccessModule(deps: {
   secureCookies: boolean;
 }) {
   const service = createAccessService({ ...deps, repo: createAccessRepository() });
-  return { service, routes: accessRoutes(service, { secureCookies: deps.secureCookies }) };
+  let sdkTokens: SdkTokenIssuer | undefined;
+  return {
+    service,
+    routes: accessRoutes(service, { secureCookies: deps.secureCookies, sdkTokens: () => sdkTokens }),
+    /** `POST /api/v1/tokens` with `type: client|frontend` creates SDK tokens through `issuer` (flags). */
+    provideSdkTokens(issuer: SdkTokenIssuer): void {
+      sdkTokens = issuer;
+    },
+  };
 }

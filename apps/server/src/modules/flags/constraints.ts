@@ -32,6 +32,8 @@ export const CONSTRAINT_OPERATORS = [
   'SEMVER_LTE',
   'REGEX',
   'IN_CIDR',
+  /** The same as IN_CIDR (the name the issue and some tools use). */
+  'CIDR',
 ] as const;
 
 export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];
@@ -157,7 +159,8 @@ function compileOperator(constraint: FlagConstraint): Predicate {
         return value !== undefined && regex.test(value);
       };
     }
-    case 'IN_CIDR': {
+    case 'IN_CIDR':
+    case 'CIDR': {
       const blocks = cleanValues(constraint.values ?? (constraint.value ? [constraint.value] : []))
         .map(parseCidr)
         .filter((b) => b !== null);

@@ -33,6 +33,10 @@ describeEachEngine('demo flags data', (get) => {
     const experiment = (await t.call('GET', '/api/v1/flags/search.ranking-v2/experiment')).json;
     expect(experiment.verdict).toBe('winner');
     expect(experiment.variants.map((v: { users: number }) => v.users)).toEqual([1500, 1500]);
+    // SDK-reported evaluations: sum over d = 0..13 of 300 + 3d and of 296 + 4d.
+    expect(experiment.variants.map((v: { sdk_evaluations: number }) => v.sdk_evaluations)).toEqual([
+      4473, 4508,
+    ]);
     const stale = (await t.call('GET', '/api/v1/stale-flags')).json.items;
     expect(stale.map((f: { key: string }) => f.key)).toEqual(['payments.3ds-v1']);
     expect(stale[0].reasons[0]).toMatchObject({ kind: 'fully_on', days: 95 });

@@ -201,7 +201,16 @@ export function createExperiments(deps: { db: Db; clock: Clock; flags: FlagsServ
         groups.map((g) => g.values.length),
         groups.map((g) => g.weight),
       );
-      const { verdict, guidance } = judge(rows, control, srm.mismatch, query.kind);
+      const judged = judge(rows, control, srm.mismatch, query.kind);
+      const { verdict } = judged;
+      let { guidance } = judged;
+      // SDK metrics count evaluations without user ids: they show traffic, never users.
+      const evaluations = rows.reduce((a, r) => a + r.sdk_evaluations, 0);
+      if (evaluations > 0 && rows.every((r) => r.users === 0)) {
+        const n = (x: number) => x.toLocaleString('en');
+        const split = rows.map((r) => `${r.name} ${n(r.sdk_evaluations)}`).join(', ');
+        guidance = `Not enough data yet: the SDKs report ${n(evaluations)} evaluations (${split}), but SDK metrics carry no user ids. Send exposures and conversions to POST /api/v1/events for results.`;
+      }
       return {
         flag_key: flagKey,
         environment: query.environment,

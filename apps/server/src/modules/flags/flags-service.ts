@@ -27,14 +27,7 @@ import { createEngine, type FlagEngine } from './evaluate.ts';
 import { flagsRepository as repo } from './kysely-flags-repository.ts';
 import { createBulkEvaluator } from './ofrep.ts';
 import { type StaleInput, staleFlags } from './stale-flags.ts';
-import type {
-  ClientFeature,
-  ClientFeatures,
-  FlagContext,
-  FlagStrategy,
-  Segment,
-  VariantDefinition,
-} from './types.ts';
+import type { ClientFeature, ClientFeatures, FlagStrategy, Segment, VariantDefinition } from './types.ts';
 import {
   checkConstraint,
   checkStrategies,
@@ -62,15 +55,20 @@ export interface EnvironmentSnapshot {
   document: ClientFeatures;
   engine: FlagEngine;
   types: ReadonlyMap<string, Flag['type']>;
-  /** OFREP bulk evaluation of every flag, as JSON text with an ETag part. */
-  ofrepBulk: (context: FlagContext) => { json: string; tag: string };
+  /** OFREP bulk evaluation of every flag, as JSON text with an ETag part; `drain` takes its counts. */
+  ofrepBulk: ReturnType<typeof createBulkEvaluator>;
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** Throws FLAGS_INVALID_DEFINITION; paths name the request body field (`body.strategies.0...`). */
 function invalid(problems: DefinitionProblem[]): void {
   if (problems.length > 0)
-    throw new AppError('FLAGS_INVALID_DEFINITION', 'The flag definition is invalid.', { errors: problems });
+    throw new AppError('FLAGS_INVALID_DEFINITION', 'The flag definition is invalid.', {
+      errors: problems.map((p) =>
+        /^(body|query)\./.test(p.path) ? p : { path: `body.${p.path}`, message: p.message },
+      ),
+    });
 }
 
 function toEnvironment(row: {
@@ -177,6 +175,63 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     checkedAt.clear();
     sdkTokens.clear();
   };
+  // ---- evaluations served here (OFREP, /api/frontend): counted in memory, added to the hourly
+  // SDK metrics every FLUSH_MS and before a report reads them ----
+  const FLUSH_MS = 10_000;
+  const served = new Map<
+    string,
+    { environment: string; app: string; flag: string; yes: number; no: number; variants: Map<string, number> }
+  >();
+  let flushScheduled = false;
+  /** Flushes FLUSH_MS from now (once), while evaluations are being served. */
+  function scheduleFlush() {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setTimeout(() => {
+      flushScheduled = false;
+      flushServed().catch(() => {
+        // The database is gone (the server is stopping): these counts are lost, as an SDK's would be.
+      });
+    }, FLUSH_MS).unref();
+  }
+  function countServed(
+    environment: string,
+    app: string,
+    flag: string,
+    yes: number,
+    no: number,
+    variant?: string,
+  ) {
+    const key = `${environment}\u0000${app}\u0000${flag}`;
+    let c = served.get(key);
+    if (!c) {
+      c = { environment, app, flag, yes: 0, no: 0, variants: new Map() };
+      served.set(key, c);
+    }
+    c.yes += yes;
+    c.no += no;
+    if (variant !== undefined) c.variants.set(variant, (c.variants.get(variant) ?? 0) + 1);
+    scheduleFlush();
+  }
+  function drainBulk(snapshot: EnvironmentSnapshot) {
+    for (const c of snapshot.ofrepBulk.drain())
+      countServed(snapshot.environment, 'ofrep', c.key, c.yes, c.no);
+  }
+  async function flushServed(): Promise<void> {
+    for (const snapshot of snapshots.values()) drainBulk(snapshot);
+    if (served.size === 0) return;
+    const batch = [...served.values()];
+    served.clear();
+    const hour = `${clock.now().toISOString().slice(0, 13)}:00:00.000Z`;
+    await db.transaction().execute(async (tx) => {
+      for (const c of batch) {
+        const row = { flag_key: c.flag, environment: c.environment, hour, app_name: `engops-${c.app}` };
+        await repo.addMetric(tx, { ...row, variant: '', yes: c.yes, no: c.no });
+        for (const [variant, n] of c.variants) await repo.addMetric(tx, { ...row, variant, yes: n, no: 0 });
+      }
+    });
+  }
+
   /** A transaction whose commit makes SDK answers change: the caches are dropped before and after. */
   async function write<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     invalidate();
@@ -232,13 +287,33 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     return toFlag(row, await repo.listConfigs(tx, [key]), await environmentKeys(tx));
   }
 
+  /**
+   * Dependencies are one level deep, as in Unleash: a parent must exist and have no parent itself,
+   * and a flag that is a parent cannot get one.
+   */
   async function checkDependencies(tx: Db, key: string, deps: CreateFlag['dependencies']): Promise<void> {
     const problems: DefinitionProblem[] = [];
     for (const [i, dep] of (deps ?? []).entries()) {
+      const parent = dep.feature === key ? undefined : await repo.findFlag(tx, dep.feature);
       if (dep.feature === key)
         problems.push({ path: `dependencies.${i}`, message: 'a flag cannot depend on itself' });
-      else if (!(await repo.findFlag(tx, dep.feature)))
+      else if (!parent)
         problems.push({ path: `dependencies.${i}.feature`, message: `no flag ${dep.feature}` });
+      else if ((JSON.parse(parent.dependencies_json) as unknown[]).length > 0)
+        problems.push({
+          path: `dependencies.${i}.feature`,
+          message: `${dep.feature} depends on another flag itself (one level only)`,
+        });
+    }
+    if ((deps ?? []).length > 0) {
+      const child = (await repo.listFlags(tx)).find((f) =>
+        (JSON.parse(f.dependencies_json) as Array<{ feature: string }>).some((d) => d.feature === key),
+      );
+      if (child)
+        problems.push({
+          path: 'dependencies',
+          message: `${child.key} depends on ${key}, so ${key} cannot depend on another flag (one level only)`,
+        });
     }
     invalid(problems);
   }
@@ -556,6 +631,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     /** Flags ready for cleanup in an environment (see stale-flags.ts). */
     async staleReport(environment: string, options: { afterDays: number; unusedDays: number }) {
       await requireEnvironment(db, environment);
+      await flushServed();
       const configs = new Map((await repo.configsOfEnvironment(db, environment)).map((c) => [c.flag_key, c]));
       const lastEvaluated = await repo.lastEvaluated(db);
       const inputs: StaleInput[] = (await repo.listFlags(db)).map((f) => {
@@ -667,6 +743,34 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       invalid(problems);
       return write(async (tx) => {
         await requireEnvironment(tx, environment);
+        // Segments and parents named must be in the document or already here; parents one level.
+        const docSegments = new Set((doc.segments ?? []).map((s) => s.id));
+        const docFeatures = new Map(doc.features.map((f) => [f.name, f]));
+        for (const [i, f] of doc.features.entries()) {
+          for (const [k, strategy] of (f.strategies ?? []).entries())
+            for (const id of strategy.segments ?? [])
+              if (!docSegments.has(id) && !(await repo.findSegment(tx, id)))
+                problems.push({
+                  path: `features.${i}.strategies.${k}.segments`,
+                  message: `no segment ${id}`,
+                });
+          for (const [j, dep] of (f.dependencies ?? []).entries()) {
+            const inDoc = docFeatures.get(dep.feature);
+            const stored = inDoc ? undefined : await repo.findFlag(tx, dep.feature);
+            const path = `features.${i}.dependencies.${j}.feature`;
+            if (dep.feature === f.name) problems.push({ path, message: 'a flag cannot depend on itself' });
+            else if (!inDoc && !stored) problems.push({ path, message: `no flag ${dep.feature}` });
+            else if (
+              (inDoc?.dependencies ?? (stored ? (JSON.parse(stored.dependencies_json) as unknown[]) : []))
+                .length > 0
+            )
+              problems.push({
+                path,
+                message: `${dep.feature} depends on another flag itself (one level only)`,
+              });
+          }
+        }
+        invalid(problems);
         const at = now();
         for (const s of doc.segments ?? []) {
           const existing = await repo.findSegment(tx, s.id);
@@ -679,14 +783,10 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
           if (existing) await repo.updateSegment(tx, s.id, row);
           else await repo.insertSegment(tx, { id: s.id, ...row, created_at: at });
         }
-        const names = new Set(doc.features.map((f) => f.name));
         for (const f of doc.features) {
           const existing = await repo.findFlag(tx, f.name);
           const variants = f.variants ?? [];
           const dependencies = f.dependencies ?? [];
-          for (const dep of dependencies)
-            if (!names.has(dep.feature) && !(await repo.findFlag(tx, dep.feature)))
-              invalid([{ path: `features.${f.name}.dependencies`, message: `no flag ${dep.feature}` }]);
           if (existing) {
             await repo.updateFlag(tx, f.name, {
               description: f.description ?? existing.description,
@@ -739,7 +839,10 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
     },
     createSdkToken(ctx: AuditContext, input: CreateSdkToken): Promise<SdkToken & { token: string }> {
       return write(async (tx) => {
-        await requireEnvironment(tx, input.environment);
+        if (!(await repo.findEnvironment(tx, input.environment)))
+          throw new AppError('FLAGS_ENVIRONMENT_NOT_FOUND', `No environment ${input.environment}.`, {
+            errors: [{ path: 'body.environment', message: `no environment ${input.environment}` }],
+          });
         const token = newSecret(`eof${input.type === 'client' ? 'c' : 'f'}_${input.environment}.`, 24);
         const row = {
           id: newId('sdkt'),
@@ -794,6 +897,10 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
         !row || row.revoked_at
           ? null
           : { tokenId: row.id, type: row.type as SdkPrincipal['type'], environment: row.environment };
+      // last_used_at to the hour: at most one write per token and hour.
+      const at = clock.now();
+      if (principal && row && (!row.last_used_at || at.getTime() - Date.parse(row.last_used_at) >= 3600_000))
+        await repo.updateToken(db, row.id, { last_used_at: at.toISOString() });
       if (sdkTokens.size >= 10_000) sdkTokens.clear();
       sdkTokens.set(hash, { principal, until: performance.now() + 1000 });
       return principal;
@@ -828,6 +935,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
 
     /** The current document and compiled engine of an environment, rebuilt only when it changed. */
     async snapshot(environment: string): Promise<EnvironmentSnapshot> {
+      scheduleFlush();
       const cached = snapshots.get(environment);
       const checked = checkedAt.get(environment);
       if (cached && checked !== undefined && performance.now() - checked < REVISION_TTL_MS) return cached;
@@ -842,6 +950,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
         now: () => clock.now(),
         ...(deps.hostname ? { hostname: deps.hostname } : {}),
       });
+      if (cached) drainBulk(cached);
       const snapshot: EnvironmentSnapshot = {
         environment,
         revision: env.revision,
@@ -855,6 +964,22 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       checkedAt.set(environment, readAt);
       return snapshot;
     },
+
+    /**
+     * Counts one evaluation served here (`app`: ofrep or frontend) for SDK usage and the stale-flag
+     * report; a variant other than the flag's on/off is counted too.
+     */
+    countServed(
+      environment: string,
+      app: 'ofrep' | 'frontend',
+      flag: string,
+      enabled: boolean,
+      variant?: string,
+    ) {
+      countServed(environment, app, flag, enabled ? 1 : 0, enabled ? 0 : 1, variant);
+    },
+    /** Writes the evaluations served so far (the server does it every 10 s and before reports). */
+    flushServed,
 
     // ---- what SDKs report ----
     async registerClient(environment: string, body: Record<string, unknown>): Promise<void> {
@@ -913,6 +1038,7 @@ export function createFlagsService(deps: { db: Db; clock: Clock; audit: AuditLog
       });
     },
     async metricsOf(key: string) {
+      await flushServed();
       return repo.metricsOf(db, key);
     },
   };

@@ -148,7 +148,22 @@ export function createBulkEvaluator(
   const outcomes = keys.map(() => new Map<object, Array<{ id: number; json: string } | undefined>>());
   let nextId = 1;
   let stored = 0;
-  return (context: FlagContext): { json: string; tag: string } => {
+  // Evaluations served, per flag: on and off (for SDK usage and the stale-flag report).
+  const yes = new Float64Array(keys.length);
+  const no = new Float64Array(keys.length);
+  let counted = false;
+  /** The counts since the last drain (flags evaluated at least once), and a fresh start. */
+  const drain = (): Array<{ key: string; yes: number; no: number }> => {
+    if (!counted) return [];
+    const out = [];
+    for (let i = 0; i < keys.length; i++)
+      if (yes[i]! + no[i]! > 0) out.push({ key: keys[i] as string, yes: yes[i]!, no: no[i]! });
+    yes.fill(0);
+    no.fill(0);
+    counted = false;
+    return out;
+  };
+  const evaluate = (context: FlagContext): { json: string; tag: string } => {
     const parts: string[] = [];
     let h1 = 0x811c9dc5;
     let h2 = 0x9747b28c;
@@ -157,6 +172,8 @@ export function createBulkEvaluator(
       const key = keys[i] as string;
       const evaluation = engine.evaluate(key, context);
       if (!evaluation) continue;
+      if (evaluation.enabled) yes[i]!++;
+      else no[i]!++;
       const byVariant = outcomes[i] as Map<object, Array<{ id: number; json: string } | undefined>>;
       let slots = byVariant.get(evaluation.variant);
       if (!slots) {
@@ -182,7 +199,9 @@ export function createBulkEvaluator(
       h1 = Math.imul(h1 ^ outcome.id, 0x01000193);
       h2 = Math.imul(h2 + outcome.id, 0x9e3779b1) ^ (h2 >>> 15);
     }
+    counted = true;
     const tag = `${(h1 >>> 0).toString(36)}${(h2 >>> 0).toString(36)}`;
     return { json: `{"flags":[${parts.join(',')}]}`, tag };
   };
+  return Object.assign(evaluate, { drain });
 }

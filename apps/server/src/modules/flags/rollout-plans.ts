@@ -225,7 +225,42 @@ export function createRolloutPlans(deps: {
         });
   }
 
+  /**
+   * An incident on a linked service that was reopened (resolved -> triggered) after the plan last
+   * moved (a step, or a resume), and is still open. A step finds it before it advances: the plan is
+   * then paused and rolled back as for a new incident.
+   */
+  async function reopenedSince(plan: FlagRolloutPlansTable): Promise<IncidentJob | undefined> {
+    const services = JSON.parse(plan.service_ids_json) as string[];
+    if (services.length === 0) return undefined;
+    const row = await db
+      .selectFrom('incident_timeline as t')
+      .innerJoin('incidents as i', 'i.id', 't.incident_id')
+      .select(['i.id', 'i.number', 'i.title', 'i.service_id'])
+      .where('t.kind', '=', 'status.triggered')
+      .where('t.at', '>', plan.updated_at)
+      .where('i.service_id', 'in', services)
+      .where('i.suppressed', '=', 0)
+      .where('i.status', 'in', ['triggered', 'acknowledged', 'mitigated'])
+      .orderBy('t.at')
+      .executeTakeFirst();
+    return row
+      ? {
+          plan_id: plan.id,
+          incident_id: row.id,
+          incident_number: row.number,
+          title: row.title,
+          service_id: row.service_id,
+        }
+      : undefined;
+  }
+
   async function runStep(job: StepJob): Promise<void> {
+    const current = await find(db, job.plan_id);
+    if (current?.status === 'active' && current.version === job.version) {
+      const reopened = await reopenedSince(current);
+      if (reopened) return pauseForIncident(reopened);
+    }
     await flags.transact(async (tx) => {
       const plan = await find(tx, job.plan_id);
       // Paused, cancelled or moved on since this job was made: nothing to do.
@@ -328,7 +363,7 @@ export function createRolloutPlans(deps: {
   /** For the incidents module's onTriggered: inside the incident's transaction, cheap. */
   async function onIncidentTriggered(
     tx: Db,
-    incident: { id: string; number: number; title: string; service_id: string },
+    incident: { id: string; number: number; title: string; service_id: string; updated_at?: string },
   ): Promise<void> {
     const active = await tx
       .selectFrom('flag_rollout_plans')
@@ -346,7 +381,8 @@ export function createRolloutPlans(deps: {
           title: incident.title,
           service_id: incident.service_id,
         } satisfies IncidentJob,
-        dedupeKey: `rollout-incident:${plan.id}:${incident.id}`,
+        // A reopened incident (same id, later updated_at) pauses the plan again.
+        dedupeKey: `rollout-incident:${plan.id}:${incident.id}:${incident.updated_at ?? ''}`,
         maxAttempts: 10,
       });
     }

@@ -208,7 +208,15 @@ export function sdkRoutes(flags: FlagsService, isShuttingDown: () => boolean = (
         const toggles = [];
         for (const name of snapshot.engine.names()) {
           const evaluation = snapshot.engine.evaluate(name, context);
-          if (!evaluation?.enabled) continue;
+          if (!evaluation) continue;
+          flags.countServed(
+            principal.environment,
+            'frontend',
+            name,
+            evaluation.enabled,
+            evaluation.variant.enabled ? evaluation.variant.name : undefined,
+          );
+          if (!evaluation.enabled) continue;
           toggles.push({
             name,
             enabled: true,
@@ -250,6 +258,10 @@ export function sdkRoutes(flags: FlagsService, isShuttingDown: () => boolean = (
           principal.environment,
         );
         if ('errorCode' in result) return ofrepError(reply, result);
+        // evaluateOfrep names the variant, or on/off for a flag without variants.
+        const on = result.variant !== 'off';
+        const variant = result.variant === 'on' || result.variant === 'off' ? undefined : result.variant;
+        flags.countServed(principal.environment, 'ofrep', params.key, on, variant);
         return reply.code(200).send(result);
       },
     }),

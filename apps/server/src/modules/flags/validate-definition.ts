@@ -27,7 +27,7 @@ export function checkConstraint(c: FlagConstraint, path: string): DefinitionProb
     problems.push({ path: `${path}.value`, message: 'a semantic version (1.2.3) is required' });
   if (op === 'REGEX' && (single === undefined || !compileRe2(single)))
     problems.push({ path: `${path}.value`, message: 'an RE2 regular expression is required' });
-  if (op === 'IN_CIDR') {
+  if (op === 'IN_CIDR' || op === 'CIDR') {
     (c.values ?? []).forEach((v, i) => {
       if (!parseCidr(v))
         problems.push({ path: `${path}.values.${i}`, message: `${v} is not an IP or CIDR block` });

@@ -48,7 +48,9 @@ export const OPERATORS = [
   'DATE_BEFORE',
   'SEMVER_EQ',
   'SEMVER_GT',
+  'SEMVER_GTE',
   'SEMVER_LT',
+  'SEMVER_LTE',
   'REGEX',
   'IN_CIDR',
 ] as const;
@@ -64,7 +66,9 @@ export const SINGLE_VALUE_OPERATORS = new Set<string>([
   'DATE_BEFORE',
   'SEMVER_EQ',
   'SEMVER_GT',
+  'SEMVER_GTE',
   'SEMVER_LT',
+  'SEMVER_LTE',
   'REGEX',
 ]);
 

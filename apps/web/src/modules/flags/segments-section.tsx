@@ -3,7 +3,7 @@ import { api } from '../../app/api-client.ts';
 import { useResource } from '../../app/use-resource.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
-import { Field, SelectField } from '../../ui/field.tsx';
+import { CheckboxField, Field, SelectField } from '../../ui/field.tsx';
 import { Form } from '../../ui/form.tsx';
 import { StatusMessage } from '../../ui/page-header.tsx';
 import { Table } from '../../ui/table.tsx';
@@ -12,13 +12,14 @@ import {
   OPERATORS,
   type Segment,
   SINGLE_VALUE_OPERATORS,
+  STRING_OPERATORS,
   splitList,
 } from './flag-types.ts';
 
 /** "country IN NO, SE" for a constraint. */
 export function describeConstraint(c: FlagConstraint): string {
   const values = c.value ?? (c.values ?? []).join(', ');
-  return `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${values}`;
+  return `${c.contextName} ${c.inverted ? 'NOT ' : ''}${c.operator} ${values}${c.caseInsensitive ? ' (any case)' : ''}`;
 }
 
 /**
@@ -70,6 +71,10 @@ export function SegmentsSection({ canManage }: { canManage: boolean }) {
                   contextName: String(values.get(`field-${i}`) ?? '').trim(),
                   operator,
                   ...(SINGLE_VALUE_OPERATORS.has(operator) ? { value: list[0] ?? '' } : { values: list }),
+                  ...(values.get(`inverted-${i}`) === 'true' ? { inverted: true } : {}),
+                  ...(values.get(`ci-${i}`) === 'true' && STRING_OPERATORS.has(operator)
+                    ? { caseInsensitive: true }
+                    : {}),
                 });
               }
               const created = await api.post<Segment>('/api/v1/segments', {
@@ -93,6 +98,12 @@ export function SegmentsSection({ canManage }: { canManage: boolean }) {
                   options={OPERATORS.map((o) => ({ value: o, label: o }))}
                 />
                 <Field label={`Segment values ${i}`} name={`values-${i}`} required placeholder="NO, SE" />
+                <CheckboxField label={`Segment inverted ${i}`} name={`inverted-${i}`} />
+                <CheckboxField
+                  label={`Segment case-insensitive ${i}`}
+                  name={`ci-${i}`}
+                  hint="string operators and REGEX"
+                />
               </div>
             ))}
             <Button small onClick={() => setRows((n) => n + 1)}>
