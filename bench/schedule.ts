@@ -8,6 +8,8 @@
  * Baselines, measured in the same run:
  * - query: render the whole year once per question and pick the shifts that contain T (what a
  *   straightforward implementation on top of a renderer does);
+ * - query, previous engine: render only the window around T (one longest turn either side) and pick
+ *   the shifts that contain T. The engine's answers must equal it exactly (start and end too);
  * - year: a naive renderer that, for every elementary segment between two boundaries, scans every
  *   interval of every layer and every override (no cursors). Its output must equal the engine's,
  *   which the benchmark checks before timing anything.
@@ -21,6 +23,7 @@ import {
   type ScheduleDefinition,
   type Shift,
   whoIsOnCall,
+  whoIsOnCallByRendering,
 } from '../apps/server/src/modules/oncall/schedule-math.ts';
 import { writeResults } from './results-file.ts';
 
@@ -183,6 +186,12 @@ function main() {
       .sort();
     if (fast.join() !== slow.join()) throw new Error(`whoIsOnCall disagrees at ${new Date(t).toISOString()}`);
   }
+  for (const t of instants.slice(0, 2_000))
+    if (
+      JSON.stringify(whoIsOnCall(schedule, new Date(t))) !==
+      JSON.stringify(whoIsOnCallByRendering(schedule, new Date(t)))
+    )
+      throw new Error(`whoIsOnCall disagrees with the window render at ${new Date(t).toISOString()}`);
 
   // Warm up both paths (JIT, zone offset caches), then measure.
   for (let i = 0; i < 2_000; i++) whoIsOnCall(schedule, new Date(instants[i % instants.length]!));
@@ -192,6 +201,11 @@ function main() {
   let q = 0;
   const queryUs =
     timeIt(queries, () => whoIsOnCall(schedule, new Date(instants[q++ % instants.length]!))) * 1000;
+  q = 0;
+  const windowQueryUs =
+    timeIt(Math.max(1_000, Math.floor(queries / 5)), () =>
+      whoIsOnCallByRendering(schedule, new Date(instants[q++ % instants.length]!)),
+    ) * 1000;
   const baselineQueries = Math.max(20, Math.floor(queries / 1000));
   q = 0;
   const baselineQueryUs =
@@ -218,6 +232,8 @@ function main() {
       engine_us: Math.round(queryUs * 10) / 10,
       baseline_us: Math.round(baselineQueryUs * 10) / 10,
       speedup: Math.round((baselineQueryUs / queryUs) * 10) / 10,
+      previous_engine_us: Math.round(windowQueryUs * 10) / 10,
+      speedup_vs_previous: Math.round((windowQueryUs / queryUs) * 10) / 10,
       target_us: 50,
       met: queryUs < 50,
     },
@@ -234,6 +250,9 @@ function main() {
   );
   console.log(
     `who is on call at T: ${result.query.engine_us} us/query   baseline (render the year, filter) ${result.query.baseline_us} us   x${result.query.speedup}   target < 50 us: ${result.query.met ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `                     previous engine (render the window around T, filter) ${result.query.previous_engine_us} us   x${result.query.speedup_vs_previous}`,
   );
   console.log(
     `one year rendered:   ${result.year.engine_ms} ms/year    baseline (naive scan) ${result.year.baseline_ms} ms   x${result.year.speedup}   target < 50 ms: ${result.year.met ? 'met' : 'NOT met'}`,

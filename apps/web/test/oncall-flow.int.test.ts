@@ -169,12 +169,32 @@ for (const engine of ENGINES) {
       expect(barPeople.size).toBeGreaterThanOrEqual(2);
       await page.screenshot({ path: shot('2-schedule'), fullPage: true });
 
-      // The overview lists it with the same person.
+      // The overview lists it with the same person, and who is next, as the API says; a team without
+      // a schedule is listed too, with nobody on call.
+      const platform = await t.call('POST', '/api/v1/teams', { body: { name: 'Platform', time_zone: ZONE } });
+      expect(platform.status).toBe(201);
       await page.getByRole('link', { name: 'Schedules', exact: true }).click();
       await page.getByRole('heading', { level: 1, name: 'On-call' }).waitFor();
       const overview = page.locator(`.oncall-card[data-schedule-id="${scheduleId}"]`);
       await overview.locator(`[data-user-id="${current}"]`).waitFor();
       expect(await overview.locator('.oncall-person').allTextContents()).toEqual([nameOf(current)]);
+      const upcoming = await t.call(
+        'GET',
+        `/api/v1/schedules/${scheduleId}/shifts?from=${encodeURIComponent(oncall.json.at)}&to=${encodeURIComponent(
+          new Date(Date.parse(oncall.json.at) + 14 * 86_400_000).toISOString(),
+        )}`,
+      );
+      const following = (upcoming.json.shifts as Array<{ user_id: string; start: string }>).find(
+        (s) => Date.parse(s.start) > Date.parse(oncall.json.at),
+      )!;
+      expect(following.user_id).not.toBe(current);
+      expect(await overview.locator('.oncall-next').textContent()).toBe(
+        `Next: ${nameOf(following.user_id)} from ${toLocalInput(Date.parse(following.start), ZONE).replace('T', ' ')}`,
+      );
+      const empty = page.locator(`.oncall-card[data-team-id="${platform.json.id}"]`);
+      await empty.waitFor();
+      expect(await empty.locator('.oncall-person').textContent()).toBe('No schedule: nobody is on call');
+      expect(await page.locator(`.oncall-card[data-team-id="${teamId}"]`).count()).toBe(0);
       await page.getByRole('row', { name: /Payments primary/ }).waitFor();
       await page.screenshot({ path: shot('3-overview'), fullPage: true });
       expect(problems).toEqual([]);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { describeEachEngine } from '../../../../../test-support/engines.ts';
 
-/** `engops oncall who|shifts|pay`: the real CLI spawned against a real server on 127.0.0.1. */
+/** `engops oncall who|shifts|load|pay`: the real CLI spawned against a real server on 127.0.0.1. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const BIN = path.join(ROOT, 'apps/cli/bin/engops.js');
 
@@ -28,7 +28,7 @@ function cli(args: string[], env: Record<string, string>) {
 }
 
 describeEachEngine('engops oncall', (get) => {
-  it('answers who is on call, lists shifts and exports off-hours pay as CSV', async () => {
+  it('answers who is on call, lists shifts, checks the load and exports off-hours pay as CSV', async () => {
     const t = get();
     const team = (
       await t.call('POST', '/api/v1/teams', { body: { name: 'Ops', time_zone: 'Europe/London' } })
@@ -128,8 +128,32 @@ describeEachEngine('engops oncall', (get) => {
       '',
     ]);
 
+    // The load report over the same period: Ann on call 23 of 47 hours (49%), Bob 15 (32%), both
+    // above the default 25% share; --fail-on-flags makes a pipeline step fail on that.
+    const period = ['--team', team, '--from', '2026-03-28T00:00:00Z', '--to', '2026-03-29T23:00:00Z'];
+    const load = await cli(['oncall', 'load', ...period, '--json', '--fail-on-flags'], env);
+    expect(load.code, load.stderr).toBe(1);
+    expect(
+      JSON.parse(load.stdout).people.map((p: { name: string; hours_on_call: number; flags: string[] }) => [
+        p.name,
+        p.hours_on_call,
+        p.flags,
+      ]),
+    ).toEqual([
+      ['Ann', 23, ['on call more than 25% of the time']],
+      ['Bob', 15, ['on call more than 25% of the time']],
+    ]);
+    const relaxed = await cli(['oncall', 'load', ...period, '--max-share', '0.5', '--fail-on-flags'], env);
+    expect(relaxed.code, relaxed.stderr).toBe(0);
+    expect(relaxed.stdout).toContain('Nobody is flagged.');
+    expect(relaxed.stdout).toMatch(/Ann\s+23\.0\s+23\.0\s+0\s+0\s+0\s+0\s+49%\s+-/);
+    const badShare = await cli(['oncall', 'load', ...period, '--max-share', '2'], env);
+    expect(badShare.code).toBe(1);
+    expect(badShare.stderr).toContain('--max-share');
+
     const bad = await cli(['oncall', 'pay', '--team', team, '--from', 'soon', '--to', '2026-04-01'], env);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--from');
-  });
+    // Seven CLI processes, each starting TypeScript: allow for a loaded machine.
+  }, 240_000);
 });

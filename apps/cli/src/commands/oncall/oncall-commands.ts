@@ -1,4 +1,4 @@
-import { payReportCsv, type payReportSchema } from '@engops/contracts';
+import { type loadReportSchema, payReportCsv, type payReportSchema } from '@engops/contracts';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { CliError } from '../../cli-error.ts';
@@ -6,6 +6,7 @@ import { printJson, printTable, say, TARGET_HELP } from '../../output.ts';
 import { onServerOrLocal } from '../../target.ts';
 
 type PayReport = z.infer<typeof payReportSchema>;
+type LoadReport = z.infer<typeof loadReportSchema>;
 
 interface Shift {
   user_id: string;
@@ -26,11 +27,14 @@ function instant(value: string | undefined, flag: string, fallback: number): str
 
 const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
-/** `engops oncall who|shifts|pay`: who is on call, shifts of a schedule or person, off-hours pay. */
+/**
+ * `engops oncall who|shifts|load|pay`: who is on call, shifts of a schedule or person, the on-call
+ * load report (burnout flags) and off-hours pay.
+ */
 export function registerOncallCommands(program: Command): void {
   const oncall = program
     .command('oncall')
-    .description('On-call schedules: who is on call, shifts, off-hours pay');
+    .description('On-call schedules: who is on call, shifts, load, off-hours pay');
 
   oncall
     .command('who')
@@ -101,6 +105,79 @@ export function registerOncallCommands(program: Command): void {
           ]),
         );
         for (const gap of result.gaps ?? []) say(`gap: nobody on call ${gap.start} to ${gap.end}`);
+      },
+    );
+
+  oncall
+    .command('load')
+    .description("On-call load of a team's people for a period: hours, off-hours, pages, night pages, flags")
+    .requiredOption('--team <id>', 'the team')
+    .requiredOption('--from <instant>', 'period start (ISO-8601)')
+    .requiredOption('--to <instant>', 'period end, exclusive (ISO-8601)')
+    .option('--max-share <fraction>', 'flag people on call more than this share of the period (0-1)')
+    .option('--fail-on-flags', 'exit with status 1 when anyone is flagged (for a scheduled check)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Example (a monthly burnout check in a pipeline):
+  engops oncall load --team team_01... --from 2026-03-01 --to 2026-04-01 --fail-on-flags
+${TARGET_HELP}`,
+    )
+    .action(
+      async (options: {
+        team: string;
+        from: string;
+        to: string;
+        maxShare?: string;
+        failOnFlags?: boolean;
+        json?: boolean;
+      }) => {
+        const from = instant(options.from, '--from', 0);
+        const to = instant(options.to, '--to', 0);
+        const share = options.maxShare === undefined ? undefined : Number(options.maxShare);
+        if (share !== undefined && !(share >= 0 && share <= 1))
+          throw new CliError(`--max-share must be a number from 0 to 1, not ${options.maxShare}`);
+        const params: Record<string, string> = { team_id: options.team, from, to };
+        if (share !== undefined) params.max_on_call_share = String(share);
+        const { result } = await onServerOrLocal<LoadReport>(
+          {
+            api: (client) => client.request('GET', `/api/v1/oncall/load?${q(params)}`),
+            local: (container) => container.oncall.reports.load(options.team, from, to, share),
+          },
+          { team_id: '--team', from: '--from', to: '--to', max_on_call_share: '--max-share' },
+        );
+        const flagged = result.people.filter((p) => p.flags.length > 0);
+        if (options.failOnFlags && flagged.length > 0) process.exitCode = 1;
+        if (options.json) return printJson(result);
+        say(
+          `On-call load ${result.from} to ${result.to} (flags: more than ${result.thresholds.max_incidents_per_12h} incidents in a 12-hour shift, on call more than ${Math.round(result.thresholds.max_on_call_share * 100)}% of the period)`,
+        );
+        printTable(
+          [
+            'person',
+            'on call h',
+            'off-hours h',
+            'pages',
+            'night pages',
+            'incidents',
+            'max/12h',
+            'share',
+            'flags',
+          ],
+          result.people.map((p) => [
+            p.name,
+            p.hours_on_call.toFixed(1),
+            p.off_hours_hours.toFixed(1),
+            String(p.pages),
+            String(p.night_pages),
+            String(p.incidents),
+            String(p.max_incidents_per_12h),
+            `${Math.round(p.on_call_share * 100)}%`,
+            p.flags.join('; ') || '-',
+          ]),
+        );
+        say(flagged.length === 0 ? 'Nobody is flagged.' : `${flagged.length} flagged.`);
       },
     );
 

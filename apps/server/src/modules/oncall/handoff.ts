@@ -122,8 +122,9 @@ export function createHandoffNotices(deps: {
     );
     if (plan.length === 0) return;
     await db.transaction().execute(async (tx) => {
+      // Once per notice job and address, so a re-run after a crash tells nobody twice.
       for (const c of plan)
-        await deps.notifier.send(tx, {
+        await deps.notifier.sendOnce(tx, `handoff:${job.id}:${c.channel}:${c.address}`, {
           channel: c.channel,
           target: c.address,
           subject: `[engops] Your on-call shift on ${schedule.name} starts ${local(p.start)}`,

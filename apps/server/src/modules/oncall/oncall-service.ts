@@ -314,21 +314,27 @@ export function createOncallService(deps: {
     person: Recipient,
     contact: ContactStep,
     message: Awaited<ReturnType<typeof pageMessage>>,
+    /** Once-only key: a second call with it (a re-run job) sends and logs nothing. */
+    key?: string,
   ) {
     const at = now();
     const where = `escalation level ${meta.step + 1}, via ${person.via}`;
     const after = contact.delay_seconds > 0 ? ` after ${contact.delay_seconds} s` : '';
     const ready = deps.notifier.isConfigured(contact.channel);
-    const id = ready
-      ? await deps.notifier.send(tx, {
-          channel: contact.channel,
-          target: contact.address,
-          subject: message.subject,
-          text: message.text,
-          data: message.data,
-          source: `incident:${incident.id}`,
-        })
-      : null;
+    const input = {
+      channel: contact.channel,
+      target: contact.address,
+      subject: message.subject,
+      text: message.text,
+      data: message.data,
+      source: `incident:${incident.id}`,
+    };
+    let id: string | null = null;
+    if (ready && key) {
+      const once = await deps.notifier.sendOnce(tx, key, input);
+      if (!once.fresh) return null;
+      id = once.id;
+    } else if (ready) id = await deps.notifier.send(tx, input);
     await deps.incidents.addTimeline(
       tx,
       incident.id,
@@ -507,7 +513,8 @@ export function createOncallService(deps: {
       .execute();
     if (rows.some((r) => r.status === 'delivered')) return;
     // Still retrying: look again later (the job's own backoff).
-    if (rows.some((r) => r.status === 'pending')) throw new Error('page deliveries are still being retried');
+    if (rows.some((r) => r.status === 'pending' || r.status === 'sending'))
+      throw new Error('page deliveries are still being retried');
     const row = await repo.getPolicy(db, p.policy_id);
     if (!row) return;
     const policy = policyView(row);
@@ -563,7 +570,35 @@ export function createOncallService(deps: {
       contact_method_id: method.id,
       rule_id: null,
     };
-    await db.transaction().execute((tx) => sendPage(tx, incident, payload, person, contact, message));
+    // Keyed by this rule's job: a re-run (its server died after sending, before recording the job
+    // as done) finds the delivery recorded and pages nobody again.
+    await db
+      .transaction()
+      .execute((tx) => sendPage(tx, incident, payload, person, contact, message, `rule-page:${job.id}`));
+  });
+
+  // A page delivery whose server stopped mid-send goes out again under the same id; say so on the
+  // incident's timeline (same transaction as the new attempt's claim).
+  deps.notifier.onPossibleRepeat(async (tx, repeat) => {
+    const source = repeat.notification.source ?? '';
+    if (!source.startsWith('incident:')) return;
+    const incidentId = source.slice('incident:'.length);
+    const exists = await tx
+      .selectFrom('incidents')
+      .select('id')
+      .where('id', '=', incidentId)
+      .executeTakeFirst();
+    if (!exists) return;
+    const n = repeat.notification;
+    await deps.incidents.addTimeline(
+      tx,
+      incidentId,
+      repeat.at,
+      'notification',
+      ENGOPS,
+      `The ${n.channel} page to ${n.target} may have been sent already: a server stopped while sending it (attempt ${repeat.interrupted_attempt}). Sending it again under the same delivery id ${n.id}, marked as a possible repeat`,
+      { notification_id: n.id, channel: n.channel, interrupted_attempt: repeat.interrupted_attempt },
+    );
   });
 
   return {

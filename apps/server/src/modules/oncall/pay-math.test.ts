@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  busiestTwelveHours,
   isNight,
   isOffHours,
   mergeIntervals,
@@ -161,5 +162,43 @@ describe('pay', () => {
         ['say "hi"', -1],
       ]),
     ).toBe('name,amount\r\n"Ann, A",1.5\r\n\'=cmd(),2\r\n"say ""hi""",-1\r\n');
+  });
+});
+
+describe('busiestTwelveHours', () => {
+  // A week-long stretch from Monday 09:00 UTC; 12-hour shifts start at 09:00 and 21:00.
+  const week = [{ start: at('2026-03-02T09:00:00Z'), end: at('2026-03-09T09:00:00Z') }];
+  const page = (iso: string, incident: string) => ({ at: at(iso), incident });
+
+  it('counts a burst on one night of a week-long rotation as that night, not as a weekly average', () => {
+    const pages = [
+      page('2026-03-04T22:00:00Z', 'inc_a'),
+      page('2026-03-04T23:30:00Z', 'inc_b'),
+      page('2026-03-05T02:00:00Z', 'inc_c'),
+      page('2026-03-05T02:05:00Z', 'inc_c'), // the same incident's next level: still one incident
+      page('2026-03-05T08:59:00Z', 'inc_d'),
+      page('2026-03-05T09:00:00Z', 'inc_e'), // the next shift (09:00-21:00)
+    ];
+    // Wed 21:00-Thu 09:00 holds a, b, c, d: 4 (the old average over the week was 5 / 14 = 0.36).
+    expect(busiestTwelveHours(week, pages)).toBe(4);
+  });
+
+  it('cuts from each stretch start, counts a short last shift, and ignores pages off call', () => {
+    const stretches = [
+      { start: at('2026-03-02T09:00:00Z'), end: at('2026-03-02T15:00:00Z') },
+      { start: at('2026-03-03T00:00:00Z'), end: at('2026-03-03T14:00:00Z') },
+    ];
+    const pages = [
+      page('2026-03-02T09:00:00Z', 'inc_a'),
+      page('2026-03-02T14:59:00Z', 'inc_b'),
+      page('2026-03-02T20:00:00Z', 'inc_x'), // between stretches
+      page('2026-03-03T11:59:00Z', 'inc_c'),
+      page('2026-03-03T12:00:00Z', 'inc_d'), // the 2-hour remainder 12:00-14:00
+      page('2026-03-03T13:00:00Z', 'inc_e'),
+      page('2026-03-03T13:30:00Z', 'inc_f'),
+    ];
+    expect(busiestTwelveHours(stretches, pages)).toBe(3);
+    expect(busiestTwelveHours(stretches, [])).toBe(0);
+    expect(busiestTwelveHours([], pages)).toBe(0);
   });
 });

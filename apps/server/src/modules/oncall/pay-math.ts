@@ -111,6 +111,27 @@ export function mergeIntervals(
   return merged;
 }
 
+/**
+ * The most distinct incidents paged within one 12-hour shift: each on-call stretch is cut into
+ * 12-hour shifts from its start (the last may be shorter), and each shift counts the incidents whose
+ * pages fall in it. A burst on one night of a week-long rotation counts as that night's, not as an
+ * average over the week.
+ */
+export function busiestTwelveHours(
+  stretches: ReadonlyArray<{ start: number; end: number }>,
+  pages: ReadonlyArray<{ at: number; incident: string }>,
+): number {
+  let busiest = 0;
+  for (const s of stretches) {
+    for (let from = s.start; from < s.end; from += 12 * HOUR) {
+      const to = Math.min(s.end, from + 12 * HOUR);
+      const incidents = new Set(pages.filter((p) => p.at >= from && p.at < to).map((p) => p.incident));
+      busiest = Math.max(busiest, incidents.size);
+    }
+  }
+  return busiest;
+}
+
 export interface PayRates {
   hourly_rate: number;
   per_off_hours_shift: number;

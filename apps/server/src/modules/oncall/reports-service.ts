@@ -9,7 +9,14 @@ import type { CatalogService } from '../catalog/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { feedWindow, renderIcal } from './ical.ts';
 import type { OncallRepository, ScheduleRow } from './kysely-oncall-repository.ts';
-import { isNight, mergeIntervals, pay, splitOffHours, type WorkingTime } from './pay-math.ts';
+import {
+  busiestTwelveHours,
+  isNight,
+  mergeIntervals,
+  pay,
+  splitOffHours,
+  type WorkingTime,
+} from './pay-math.ts';
 import { shifts as renderShifts, type ScheduleDefinition, type ScheduleLayer } from './schedule-math.ts';
 
 const HOUR = 3_600_000;
@@ -217,7 +224,8 @@ export function createReportsService(deps: {
     /**
      * The load report: per person, hours on call (overlaps once), hours outside their working time
      * (their own zone; the team's working days, hours and holidays), pages and night pages (22:00-07:00
-     * their time), incidents and the busiest shift's incidents per 12 hours; people above the
+     * their time), incidents and the most incidents in one 12-hour shift (each on-call stretch cut
+     * into 12-hour shifts from its start); people above the
      * thresholds (policy on_call.max_pages_per_shift per 12-hour shift; `maxShare` of the window on
      * call) are flagged. Fairness: the hours each member of a rotation carried.
      */
@@ -290,17 +298,13 @@ export function createReportsService(deps: {
         );
         let onCall = 0;
         let off = 0;
-        let busiest = 0;
         const mine = pagesByUser.get(userId) ?? [];
         for (const s of merged) {
           const split = splitOffHours(working, s.start, s.end);
           onCall += split.total;
           off += split.total - split.working;
-          const incidents = new Set(
-            mine.filter((p) => p.at >= s.start && p.at < s.end).map((p) => p.incident),
-          ).size;
-          busiest = Math.max(busiest, incidents / Math.max(1, (s.end - s.start) / (12 * HOUR)));
         }
+        const busiest = busiestTwelveHours(merged, mine);
         const share = onCall / (t - f);
         const flags = [];
         if (busiest > maxPer12h) flags.push(`more than ${maxPer12h} incidents per 12-hour shift`);
@@ -315,7 +319,7 @@ export function createReportsService(deps: {
           night_pages: mine.filter((p) => isNight(zone, p.at)).length,
           shifts: merged.length,
           incidents: new Set(mine.map((p) => p.incident)).size,
-          max_incidents_per_12h: round2(busiest),
+          max_incidents_per_12h: busiest,
           on_call_share: Math.round(share * 1000) / 1000,
           flags,
         });

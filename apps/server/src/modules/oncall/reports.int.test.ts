@@ -286,7 +286,7 @@ for (const engine of ENGINES) {
         night_pages: 0,
         shifts: 1,
         incidents: 1,
-        max_incidents_per_12h: 0.07,
+        max_incidents_per_12h: 1,
         on_call_share: 1,
         flags: ['on call more than 25% of the time'],
       });

@@ -10,7 +10,16 @@ export interface OutboundMessage {
   data: Record<string, unknown>;
   /** For webhooks: the HMAC key for X-Engops-Signature. */
   secret?: string;
+  /**
+   * An earlier attempt may have sent this message already (its server stopped while sending, before
+   * it could record the outcome). The message goes out again under the same id, marked as a repeat.
+   */
+  repeat?: boolean;
 }
+
+/** The line put above a message that may repeat one already sent. */
+export const REPEAT_NOTE =
+  'Possible repeat: engops may already have sent this message (a server stopped while sending it).';
 
 export interface Channel {
   deliver(message: OutboundMessage): Promise<void>;
@@ -47,11 +56,16 @@ export function createWebhookChannel(): Channel {
         text: message.body,
         data: message.data,
         sent_at: new Date().toISOString(),
+        ...(message.repeat ? { possible_repeat: true } : {}),
       });
+      // The delivery id doubles as the idempotency key: a receiver that keeps the ids it has seen can
+      // drop a repeat (same id on every retry and on a re-send after a crash).
       const headers: Record<string, string> = {
         'x-engops-delivery': message.id,
+        'idempotency-key': message.id,
         'x-engops-timestamp': timestamp,
       };
+      if (message.repeat) headers['x-engops-redelivery'] = 'true';
       if (message.secret) headers['x-engops-signature'] = signWebhook(message.secret, timestamp, body);
       await postJson(message.target, body, headers);
     },
@@ -62,7 +76,8 @@ export function createWebhookChannel(): Channel {
 export function createSlackChannel(): Channel {
   return {
     async deliver(message) {
-      const text = message.body ? `*${message.subject}*\n${message.body}` : `*${message.subject}*`;
+      const main = message.body ? `*${message.subject}*\n${message.body}` : `*${message.subject}*`;
+      const text = message.repeat ? `_${REPEAT_NOTE}_\n${main}` : main;
       await postJson(message.target, JSON.stringify({ text, mrkdwn: true }), {});
     },
   };
@@ -88,8 +103,14 @@ export function createEmailChannel(smtp: SmtpConfig | undefined): Channel & { re
         from: smtp.from,
         to: message.target,
         subject: message.subject,
-        text: message.body,
-        headers: { 'X-Engops-Notification': message.id },
+        text: message.repeat ? `${REPEAT_NOTE}\n\n${message.body}` : message.body,
+        // One Message-ID per delivery, the same on every attempt: mail systems that drop duplicate
+        // Message-IDs (Gmail does) show a repeat once.
+        messageId: `<${message.id}@engops>`,
+        headers: {
+          'X-Engops-Notification': message.id,
+          ...(message.repeat ? { 'X-Engops-Redelivery': 'true' } : {}),
+        },
       });
     },
   };

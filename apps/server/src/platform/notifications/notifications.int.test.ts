@@ -5,8 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
 import { startSmtp } from '../../../../../test-support/smtp.ts';
 import { fixedClock } from '../clock.ts';
-import { backoffMs } from '../jobs.ts';
-import { signWebhook } from './channels.ts';
+import { backoffMs, claimDueJobs } from '../jobs.ts';
+import { REPEAT_NOTE, signWebhook } from './channels.ts';
+import { DELIVER_JOB } from './notifications-service.ts';
 
 const START = '2025-04-01T12:00:00.000Z';
 
@@ -344,6 +345,50 @@ for (const engine of ENGINES) {
         target: 'oncall@example.test',
         subject: 'Disk full on db-1',
       });
+    });
+
+    it('re-sends a delivery its server left mid-send under the same id, marked as a possible repeat', async () => {
+      const slack = await receiver();
+      const ids: string[] = [];
+      for (const body of [
+        { channel: 'email', target: 'oncall@example.test', subject: 'Maybe twice', text: 'Body text.' },
+        { channel: 'slack', target: slack.url, subject: 'Maybe twice', text: 'Body text.' },
+      ]) {
+        const sent = await t.call('POST', '/api/v1/notifications', { body });
+        expect(sent.status).toBe(202);
+        ids.push(sent.json.id);
+      }
+      // What a server that died while sending leaves: its claim (lease) on the job and the
+      // delivery marked as sending by its attempt.
+      const claimed = await claimDueJobs(t.container.db, engine, 'a-server-that-died', clock.now(), 10, [
+        DELIVER_JOB,
+      ]);
+      expect(claimed).toHaveLength(2);
+      await t.container.db
+        .updateTable('notifications')
+        .set({ status: 'sending', attempts: 1 })
+        .where('id', 'in', ids)
+        .execute();
+      const mailsBefore = smtp.mails.length;
+      expect(await t.container.worker.drain()).toBe(0); // the lease still holds
+      clock.advance(60_001);
+      expect(await t.container.worker.drain()).toBe(2);
+
+      const mail = smtp.mails.slice(mailsBefore).find((m) => m.raw.includes('Maybe twice'))!;
+      const headers = mailHeaders(mail.raw);
+      expect(headers.get('message-id')).toBe(`<${ids[0]}@engops>`);
+      expect(headers.get('x-engops-notification')).toBe(ids[0]);
+      expect(headers.get('x-engops-redelivery')).toBe('true');
+      expect(mail.text).toContain(`${REPEAT_NOTE}\r\n\r\nBody text.`);
+      expect(JSON.parse(slack.requests[0]!.body)).toEqual({
+        text: `_${REPEAT_NOTE}_\n*Maybe twice*\nBody text.`,
+        mrkdwn: true,
+      });
+      for (const id of ids)
+        expect((await t.call('GET', `/api/v1/notifications/${id}`)).json).toMatchObject({
+          status: 'delivered',
+          attempts: 2,
+        });
     });
 
     async function jobIdOf(notificationId: string): Promise<string> {

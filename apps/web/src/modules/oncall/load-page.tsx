@@ -75,9 +75,9 @@ export function LoadPage() {
     { key: 'incidents', header: 'Incidents', kind: 'number', cell: (p) => p.incidents },
     {
       key: 'busiest',
-      header: 'Busiest shift (incidents / 12 h)',
+      header: 'Busiest 12-hour shift (incidents)',
       kind: 'number',
-      cell: (p) => p.max_incidents_per_12h.toFixed(2),
+      cell: (p) => p.max_incidents_per_12h,
     },
     {
       key: 'flags',

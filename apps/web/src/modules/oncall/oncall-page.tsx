@@ -166,13 +166,23 @@ export function OncallPage() {
                 </div>
               ))}
               {r.next.length > 0 ? (
-                <p className="oncall-until">
+                <p className="oncall-until oncall-next">
                   Next: {r.next.map((x) => directory.nameOf(x.user_id)).join(', ')} from{' '}
                   {toLocalInput(Date.parse(r.next[0]!.start), r.schedule.time_zone).replace('T', ' ')}
                 </p>
               ) : null}
             </li>
           ))}
+          {now.data
+            ? (directory.teams.data ?? [])
+                .filter((team) => !rows.some((r) => r.schedule.team_id === team.id))
+                .map((team) => (
+                  <li key={team.id} className="oncall-card" data-team-id={team.id} aria-label={team.name}>
+                    <h3>{team.name}</h3>
+                    <p className="oncall-person oncall-nobody">No schedule: nobody is on call</p>
+                  </li>
+                ))
+            : null}
         </ul>
       </section>
 
