@@ -276,7 +276,8 @@ export const policySchema = z.strictObject({
         })
         .default({ critical: 7, high: 30, medium: 90, low: 180, unknown: 90 }),
       access_review_duration_days: z.number().int().positive().default(14),
-      // Tokens unused this long (or never used and older than this) are flagged as stale in reviews.
+      // Access unused this long is flagged as stale in reviews and on the security overview: tokens (or never
+      // used and older than this), people's org and team roles (no login or token use), register grants.
       stale_access_days: z.number().int().positive().default(90),
       training_validity_days: z.number().int().positive().default(365),
       training_reminder_days: z.number().int().min(0).default(30),
