@@ -76,6 +76,8 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     audit,
     catalog: catalog.service,
     secureCookies: config.secureCookies,
+    jobs,
+    worker,
   });
   const policy = createPolicyModule({ db, clock, audit });
   const signer = createSigner({ db });
@@ -211,6 +213,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     security,
     /** Module start-up work that needs the migrated database (recurring jobs). */
     async start() {
+      await access.start();
       await incidents.start();
       await security.start();
       await oncall.start();
