@@ -140,6 +140,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     policy: policy.service,
     dora: dora.service,
     baseUrl,
+    gitlab: config.gitlabApi,
   });
   dora.service.subscribeToCodeHost(workflow.ingest.handle);
   const releases = createReleasesModule({

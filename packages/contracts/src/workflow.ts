@@ -5,13 +5,13 @@ import { idSchema, isoInstantSchema } from './common.ts';
 const scopeFields = {
   service_id: idSchema.optional(),
   team_id: idSchema.optional(),
-  /** `owner/name`, case-insensitive. */
+  /** `owner/name` (GitLab: `group/subgroup/name`), case-insensitive. */
   repository: z
     .string()
     .trim()
     .min(3)
     .max(300)
-    .regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/name')
+    .regex(/^[^/\s]+(\/[^/\s]+)+$/, 'must be owner/name')
     .optional(),
   from: isoInstantSchema.optional(),
   to: isoInstantSchema.optional(),
@@ -42,6 +42,8 @@ export const workflowPullRequestsQuerySchema = z
     ...scopeFields,
     state: z.enum(['open', 'closed', 'merged']).optional(),
     waiting: z.enum(['true', 'false']).optional(),
+    /** The author's code-host login, case-insensitive. */
+    author: z.string().trim().min(1).max(100).optional(),
     limit,
   })
   .superRefine(checkScope);
@@ -220,7 +222,13 @@ export const workflowIdentitySchema = z.object({
 });
 export const setWorkflowIdentitySchema = z.strictObject({
   provider: z.enum(['github', 'gitlab']),
-  login: z.string().trim().min(1).max(100),
+  /** A GitHub login or GitLab username: letters, digits, `-`, `_` and `.`. */
+  login: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'a code-host login: letters, digits, "-", "_" or "."'),
   user_id: idSchema,
 });
 export const workflowIdentityParamsSchema = z.strictObject({
@@ -236,7 +244,8 @@ export const setWorkflowGithubSettingsSchema = z.strictObject({
     .max(2048)
     .url()
     .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' }),
-  token: z.string().min(1).max(500),
+  /** Required the first time; kept when omitted (it is never returned). */
+  token: z.string().trim().min(1).max(500).optional(),
   merge_gate: z.boolean().default(false),
   checklist: z.boolean().default(false),
 });

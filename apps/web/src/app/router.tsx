@@ -34,6 +34,7 @@ import { ResponsePlansPage } from '../modules/security/response-plans-page.tsx';
 import { SecurityOverviewPage } from '../modules/security/security-overview-page.tsx';
 import { TrainingPage } from '../modules/security/training-page.tsx';
 import { WorkflowPage } from '../modules/workflow/workflow-page.tsx';
+import { WorkflowSettingsPage } from '../modules/workflow/workflow-settings-page.tsx';
 import { ErrorBanner } from '../ui/error-banner.tsx';
 import { PageHeader } from '../ui/page-header.tsx';
 import { useAuth } from './auth-context.tsx';
@@ -175,8 +176,16 @@ export function AppRoutes() {
         <Route
           path="workflow"
           element={
-            <Allowed permission="dora.read">
+            <Allowed permission="workflow.read">
               <WorkflowPage />
+            </Allowed>
+          }
+        />
+        <Route
+          path="workflow/settings"
+          element={
+            <Allowed permission="workflow.manage">
+              <WorkflowSettingsPage />
             </Allowed>
           }
         />

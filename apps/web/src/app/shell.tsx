@@ -21,7 +21,7 @@ const NAV: readonly { heading: string; items: readonly NavItem[] }[] = [
       { to: '/action-items', label: 'Action items', permission: 'postmortems.read' },
       { to: '/releases', label: 'Releases', permission: 'releases.read' },
       { to: '/dora', label: 'DORA metrics', permission: 'dora.read' },
-      { to: '/workflow', label: 'Workflow', permission: 'dora.read' },
+      { to: '/workflow', label: 'Workflow', permission: 'workflow.read' },
       { to: '/flags', label: 'Feature flags', permission: 'flags.read' },
       { to: '/security', label: 'Security', permission: 'security.read' },
     ],

@@ -56,6 +56,8 @@ export type Permission =
   | 'oncall.read'
   | 'oncall.manage'
   | 'dora.read'
+  | 'workflow.read'
+  | 'workflow.manage'
   | 'flags.read'
   | 'flags.write'
   | 'flags.manage'

@@ -139,6 +139,55 @@ describeEachEngine(
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toContain('--to');
     }, 180_000);
+
+    it('links, lists and unlinks code-host logins by email; a bad login names the argument', async () => {
+      const t = get();
+      const user = await t.call('POST', '/api/v1/users', {
+        body: { email: 'lin@example.test', name: 'Lin', role: 'viewer' },
+      });
+      expect(user.status).toBe(201);
+      const address = t.app.server.listening
+        ? `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`
+        : await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const env = { ENGOPS_URL: address, ENGOPS_TOKEN: t.adminToken };
+
+      const linked = await cli(['workflow', 'link', 'Lin-GH', '--user', 'lin@example.test'], env);
+      expect(linked.stderr).toBe('');
+      expect(linked.stdout).toBe(`Linked github login lin-gh to lin@example.test (${address}).\n`);
+      const gitlab = await cli(
+        ['workflow', 'link', 'lin.l', '--provider', 'gitlab', '--user', user.json.id],
+        env,
+      );
+      expect(gitlab.code).toBe(0);
+      expect((await t.call('GET', '/api/v1/workflow/identities')).json.items).toEqual([
+        expect.objectContaining({ provider: 'github', login: 'lin-gh', user_id: user.json.id }),
+        expect.objectContaining({ provider: 'gitlab', login: 'lin.l', user_id: user.json.id }),
+      ]);
+      const list = await cli(['workflow', 'logins'], env);
+      expect(list.stdout).toMatch(/github\s+lin-gh\s+lin@example\.test/);
+      expect(list.stdout).toMatch(/gitlab\s+lin\.l\s+lin@example\.test/);
+
+      const bad = await cli(['workflow', 'link', 'lin l', '--user', 'lin@example.test'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('body.login (<login>)');
+      const nobody = await cli(['workflow', 'link', 'x', '--user', 'nobody@example.test'], env);
+      expect(nobody.code).toBe(1);
+      expect(nobody.stderr).toContain('CATALOG_USER_NOT_FOUND');
+      // A viewer may not link.
+      const viewer = await cli(['workflow', 'link', 'y', '--user', user.json.id], {
+        ...env,
+        ENGOPS_TOKEN: await t.tokenFor('viewer'),
+      });
+      expect(viewer.stderr).toContain('AUTH_FORBIDDEN');
+
+      const unlinked = await cli(['workflow', 'unlink', 'LIN-GH'], env);
+      expect(unlinked.stdout).toBe(`Unlinked github login lin-gh (${address}).\n`);
+      expect(
+        (await t.call('GET', '/api/v1/workflow/identities')).json.items.map(
+          (i: { login: string }) => i.login,
+        ),
+      ).toEqual(['lin.l']);
+    }, 180_000);
   },
   { env: { ENGOPS_GITHUB_WEBHOOK_SECRET: SECRET } },
 );

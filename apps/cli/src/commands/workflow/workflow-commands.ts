@@ -1,6 +1,12 @@
-import { type WorkflowSummary, workflowQuerySchema } from '@engops/contracts';
+import {
+  setWorkflowIdentitySchema,
+  type User,
+  type WorkflowSummary,
+  workflowIdentityParamsSchema,
+  workflowQuerySchema,
+} from '@engops/contracts';
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError } from '../../cli-error.ts';
 import { printJson, printTable, say, TARGET_HELP } from '../../output.ts';
 import { onServerOrLocal, validateBody } from '../../target.ts';
@@ -159,9 +165,154 @@ ${TARGET_HELP}`,
     );
 }
 
+interface Identity {
+  provider: 'github' | 'gitlab';
+  login: string;
+  user_id: string;
+  created_at: string;
+}
+
+async function systemContext() {
+  const { systemPrincipal } = await import('@engops/server');
+  return { principal: systemPrincipal };
+}
+
+const providerOption = () =>
+  new Option('--provider <host>', 'the code host').choices(['github', 'gitlab']).default('github');
+
+/** `engops workflow logins|link|unlink`: which engops person each code-host login is (reviewer nudges). */
+function registerIdentityCommands(workflow: Command): void {
+  workflow
+    .command('logins')
+    .description('List the code-host logins linked to engops people (admin)')
+    .option('--json', 'print the list as JSON')
+    .addHelpText('after', TARGET_HELP)
+    .action(async (options: { json?: boolean }) => {
+      const { result } = await onServerOrLocal<Array<Identity & { email: string | null }>>({
+        api: async (client) => {
+          const { items } = await client.request<{ items: Identity[] }>('GET', '/api/v1/workflow/identities');
+          const emails = new Map<string, string>();
+          for (const id of new Set(items.map((i) => i.user_id))) {
+            const user = await client.request<User>('GET', `/api/v1/users/${encodeURIComponent(id)}`);
+            emails.set(id, user.email);
+          }
+          return items.map((i) => ({ ...i, email: emails.get(i.user_id) ?? null }));
+        },
+        local: async (container) => {
+          const { items } = await container.workflow.service.identities();
+          const out = [];
+          for (const i of items) {
+            const user = await container.catalog.service.getUser(i.user_id).catch(() => undefined);
+            out.push({ ...(i as Identity), email: user?.email ?? null });
+          }
+          return out;
+        },
+      });
+      if (options.json) return printJson(result);
+      if (!result.length) return say('No code-host login is linked.');
+      printTable(
+        ['PROVIDER', 'LOGIN', 'PERSON', 'LINKED'],
+        result.map((i) => [i.provider, i.login, i.email ?? i.user_id, i.created_at]),
+      );
+    });
+
+  workflow
+    .command('link <login>')
+    .description(
+      "Link a code-host login to an engops person, who then gets that login's review nudges (admin)",
+    )
+    .requiredOption('--user <email|id>', 'the engops person')
+    .addOption(providerOption())
+    .addHelpText('after', TARGET_HELP)
+    .action(async (login: string, options: { user: string; provider: 'github' | 'gitlab' }) => {
+      const flags = { login: '<login>', user_id: '--user', provider: '--provider' };
+      const byEmail = options.user.includes('@');
+      const base = { provider: options.provider, login };
+      await validateBody(
+        setWorkflowIdentitySchema,
+        { ...base, user_id: byEmail ? 'usr_email' : options.user },
+        flags,
+      );
+      const notFound = () =>
+        new CliError(`No engops person has the email ${options.user}.`, {
+          problem: {
+            type: '/docs/errors#CATALOG_USER_NOT_FOUND',
+            title: 'User not found',
+            status: 404,
+            code: 'CATALOG_USER_NOT_FOUND',
+            detail: `No engops person has the email ${options.user}.`,
+            errors: [{ path: 'body.user_id', message: 'no such person' }],
+          },
+          flags,
+        });
+      const { result, where } = await onServerOrLocal<Identity>(
+        {
+          api: async (client) => {
+            let userId = options.user;
+            if (byEmail) {
+              const page = await client.request<{ items: User[] }>(
+                'GET',
+                `/api/v1/users?${new URLSearchParams({ q: options.user, limit: '200' })}`,
+              );
+              const hit = page.items.find((u) => u.email.toLowerCase() === options.user.toLowerCase());
+              if (!hit) throw notFound();
+              userId = hit.id;
+            }
+            return client.request<Identity>('PUT', '/api/v1/workflow/identities', {
+              ...base,
+              user_id: userId,
+            });
+          },
+          local: async (container) => {
+            let userId = options.user;
+            if (byEmail) {
+              const hit = await container.catalog.service.findUserByEmail(options.user);
+              if (!hit) throw notFound();
+              userId = hit.id;
+            }
+            return (await container.workflow.service.setIdentity(await systemContext(), {
+              ...base,
+              user_id: userId,
+            })) as Identity;
+          },
+        },
+        flags,
+      );
+      say(`Linked ${result.provider} login ${result.login} to ${options.user} (${where}).`);
+    });
+
+  workflow
+    .command('unlink <login>')
+    .description('Unlink a code-host login (admin)')
+    .addOption(providerOption())
+    .addHelpText('after', TARGET_HELP)
+    .action(async (login: string, options: { provider: 'github' | 'gitlab' }) => {
+      const flags = { login: '<login>', provider: '--provider' };
+      const params = await validateBody(
+        workflowIdentityParamsSchema,
+        { provider: options.provider, login },
+        flags,
+      );
+      const { where } = await onServerOrLocal(
+        {
+          api: (client) =>
+            client.request(
+              'DELETE',
+              `/api/v1/workflow/identities/${params.provider}/${encodeURIComponent(params.login)}`,
+            ),
+          local: async (container) =>
+            container.workflow.service.deleteIdentity(await systemContext(), params.provider, params.login),
+        },
+        flags,
+      );
+      say(`Unlinked ${params.provider} login ${params.login.toLowerCase()} (${where}).`);
+    });
+}
+
 export function registerWorkflowCommands(program: Command): void {
   registerGithubImport(program);
   const workflow = program.command('workflow').description('Development workflow and code review measures');
+  registerIdentityCommands(workflow);
   workflow
     .command('summary')
     .description(

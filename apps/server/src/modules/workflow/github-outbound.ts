@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { ciPassed, fileFacts } from './workflow-measures.ts';
@@ -164,6 +165,8 @@ export function createGithubOutbound(deps: {
         code_changed: facts.code_changed ? 1 : 0,
       })
       .where('id', '=', pr_id)
+      // A retried job of an older head never overwrites the newer head's file facts.
+      .where('head_sha', '=', sha)
       .execute();
   });
 
@@ -194,14 +197,19 @@ export function createGithubOutbound(deps: {
     },
     async setSettings(
       ctx: AuditContext,
-      input: { api_url: string; token: string; merge_gate: boolean; checklist: boolean },
+      input: { api_url: string; token?: string | undefined; merge_gate: boolean; checklist: boolean },
     ) {
       return db.transaction().execute(async (tx) => {
         const before = await settingsRow(tx);
+        const token = input.token ?? before?.token;
+        if (!token)
+          throw new AppError('HTTP_VALIDATION_FAILED', 'A token is needed the first time.', {
+            errors: [{ path: 'body.token', message: 'required: no token is stored yet' }],
+          });
         const row = {
           id: SETTINGS_ID,
-          api_url: input.api_url,
-          token: input.token,
+          api_url: input.api_url.replace(/\/+$/, ''),
+          token,
           merge_gate: input.merge_gate ? 1 : 0,
           checklist: input.checklist ? 1 : 0,
           updated_at: clock.now().toISOString(),
@@ -214,7 +222,7 @@ export function createGithubOutbound(deps: {
           targetType: 'integration',
           targetId: 'workflow-github',
           before: before ? { ...before } : null,
-          after: { ...row },
+          after: { ...row, token_changed: token !== before?.token },
         });
         return view(row);
       });

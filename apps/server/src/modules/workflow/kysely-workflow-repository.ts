@@ -26,6 +26,8 @@ export interface PrFilter {
   from?: string | undefined;
   to?: string | undefined;
   state?: string | undefined;
+  /** Lower-case author login. */
+  author?: string | undefined;
 }
 
 /** Storage of the workflow module; every method takes the executor (db or a transaction). */
@@ -152,6 +154,7 @@ export function createWorkflowRepository() {
       if (f.from) q = q.where('opened_at', '>=', f.from);
       if (f.to) q = q.where('opened_at', '<', f.to);
       if (f.state) q = q.where('state', '=', f.state);
+      if (f.author) q = q.where((eb) => eb(eb.fn('lower', ['author']), '=', f.author!.toLowerCase()));
       return q.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
     },
     prById(db: Db, id: string) {
@@ -244,7 +247,8 @@ export function createWorkflowRepository() {
       if (f.repository) q = q.where('p.repository_lc', '=', f.repository.toLowerCase());
       if (f.from) q = q.where('r.submitted_at', '>=', f.from);
       if (f.to) q = q.where('r.submitted_at', '<', f.to);
-      if (f.reviewer) q = q.where('r.reviewer', '=', f.reviewer);
+      // Code-host logins are case-insensitive.
+      if (f.reviewer) q = q.where((eb) => eb(eb.fn('lower', ['r.reviewer']), '=', f.reviewer!.toLowerCase()));
       return q.orderBy('r.submitted_at', 'desc').limit(limit).execute();
     },
     defaultBranchPushes(db: Db, serviceIds: string[], from: string, to: string) {

@@ -563,6 +563,39 @@ describeEachEngine(
           .status,
       ).toBe(200);
     });
+
+    it("files a repository's pull requests under DORA's explicit repository mapping first", async () => {
+      const t = get();
+      // The service whose repository_url names the repository, and the one it is mapped to.
+      await service(t, 'mono-by-url', 'https://github.com/acme/mono');
+      const mapped = await service(t, 'mono-mapped', 'https://github.com/acme/other');
+      const map = await t.call('POST', '/api/v1/repositories', {
+        body: { repository_url: 'https://github.com/acme/mono', service_id: mapped.service.id },
+      });
+      expect(map.status, map.body).toBe(201);
+      const repo = { owner: 'acme', name: 'mono', default_branch: 'main' };
+      const pr: PrInput = {
+        number: 77,
+        title: 'Mapped',
+        author: 'alice',
+        body: 'Goes to the mapped service, not the one with the matching URL.',
+        head_ref: 'mapped',
+        head_sha: '7e'.repeat(20),
+        additions: 3,
+        deletions: 1,
+        changed_files: 1,
+        created_at: '2026-04-01T10:00:00Z',
+      };
+      const res = await send(t, 'pull_request', pullRequestEvent(repo, 'opened', pr));
+      expect(res.status, res.body).toBe(200);
+      const list = await t.call(
+        'GET',
+        `/api/v1/workflow/pull-requests?service_id=${mapped.service.id}&from=2026-04-01T00:00:00Z&to=2026-04-02T00:00:00Z`,
+      );
+      expect(
+        list.json.items.map((i: { number: number; size_lines: number }) => [i.number, i.size_lines]),
+      ).toEqual([[77, 4]]);
+    });
   },
   { env: { ENGOPS_GITHUB_WEBHOOK_SECRET: SECRET } },
 );

@@ -173,6 +173,14 @@ describeEachEngine(
         expect(res.status, res.body).toBe(200);
         expect(res.json.detail).toContain('workflow:');
       }
+      // Without ENGOPS_GITLAB_TOKEN no merge request diffs are read: the size stays unknown.
+      expect(
+        await t.container.db
+          .selectFrom('jobs')
+          .select('id')
+          .where('kind', '=', 'workflow.gitlab-mr-diffs')
+          .execute(),
+      ).toEqual([]);
       // The same event UUID again: counted once.
       const before = await t.container.db.selectFrom('workflow_pr_events').selectAll().execute();
       const once = await send(
@@ -224,6 +232,23 @@ describeEachEngine(
         merged_without_ci: true,
         merge_time_seconds: 3 * H,
       });
+      // Logins are case-insensitive: omar's note on !5, his approval of !5 and of !6 (later withdrawn).
+      const reviews = await t.call(
+        'GET',
+        `/api/v1/workflow/reviews?service_id=${svc.json.id}&reviewer=OMAR&from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z`,
+      );
+      expect(reviews.status, reviews.body).toBe(200);
+      expect(
+        reviews.json.items.map((r: { number: number; state: string; submitted_at: string }) => [
+          r.number,
+          r.state,
+          r.submitted_at,
+        ]),
+      ).toEqual([
+        [5, 'approved', '2026-03-03T09:00:00.000Z'],
+        [5, 'commented', '2026-03-02T15:00:00.000Z'],
+        [6, 'approved', '2026-03-02T10:00:00.000Z'],
+      ]);
       const branches = await t.call(
         'GET',
         `/api/v1/workflow/branches?service_id=${svc.json.id}&from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z`,

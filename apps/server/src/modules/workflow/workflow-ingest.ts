@@ -47,6 +47,8 @@ export function createWorkflowIngest(deps: {
   clock: Clock;
   repo: WorkflowRepository;
   catalog: CatalogService;
+  /** DORA's repository -> service resolution (explicit mappings, then repository_url). */
+  serviceForRepository?: (keys: string[]) => Promise<Service | undefined>;
   /** Called after a delivery changed a pull request (nudge scheduling). */
   onPullRequest?: (tx: Db, prId: string) => Promise<void>;
   /** Called for GitHub changes the outbound calls react to (checklist on open, merge gate on head/checks). */
@@ -57,11 +59,18 @@ export function createWorkflowIngest(deps: {
       | { kind: 'head'; repository: string; sha: string }
       | { kind: 'files'; repository: string; number: number; prId: string; sha: string },
   ) => Promise<void>;
+  /** Called for every GitLab merge request event (its diffs are read for the size). */
+  onGitlabMergeRequest?: (
+    tx: Db,
+    change: { repository: string; number: number; prId: string; sha: string },
+  ) => Promise<void>;
 }) {
   const { db, clock, repo, catalog } = deps;
 
+  /** The repository's service: DORA's explicit repository mapping first, then a matching repository_url. */
   async function serviceFor(repoRef: RepoRef): Promise<Service | undefined> {
     if (repoRef.keys.length === 0) return undefined;
+    if (deps.serviceForRepository) return deps.serviceForRepository(repoRef.keys);
     const keys = new Set(repoRef.keys);
     let cursor: string | undefined;
     do {
@@ -144,6 +153,13 @@ export function createWorkflowIngest(deps: {
         const prId = await upsertPr(tx, provider, parsed.repo, service, parsed.pr);
         await repo.insertEvent(tx, { id: newId('wpe'), pr_id: prId, ...parsed.event });
         await deps.onPullRequest?.(tx, prId);
+        if (provider === 'gitlab' && parsed.pr.head_sha)
+          await deps.onGitlabMergeRequest?.(tx, {
+            repository: parsed.repo.full_name,
+            number: parsed.pr.number,
+            prId,
+            sha: parsed.pr.head_sha,
+          });
         if (provider === 'github' && deps.onGithubChange) {
           const action = parsed.event.action;
           if (['opened', 'reopened', 'synchronize', 'ready_for_review'].includes(action))

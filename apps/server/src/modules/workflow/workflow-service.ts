@@ -38,7 +38,7 @@ export const NUDGE_JOB = 'workflow.nudge';
 /** Enqueued in the transaction of each pull request change: plans that PR's nudges afterwards. */
 export const NUDGE_PLAN_JOB = 'workflow.nudge-plan';
 
-type Authorize = (permission: 'dora.read', teamId?: string | null) => void;
+type Authorize = (permission: 'workflow.read', teamId?: string | null) => void;
 type Policy = Awaited<ReturnType<PolicyService['current']>>;
 
 const iso = (s: string) => new Date(s).toISOString();
@@ -81,11 +81,11 @@ export function createWorkflowService(deps: {
       const service = await catalog.findService(scope.service_id);
       if (!service)
         throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service has id or name ${scope.service_id}.`);
-      authorize('dora.read', service.team_id);
+      authorize('workflow.read', service.team_id);
       return [service.id];
     }
     if (scope.team_id) {
-      authorize('dora.read', scope.team_id);
+      authorize('workflow.read', scope.team_id);
       await catalog.getTeam(scope.team_id);
       return (await allServices(scope.team_id)).map((s) => s.id);
     }
@@ -329,7 +329,13 @@ export function createWorkflowService(deps: {
     const window = waiting ? { from: undefined, to: undefined } : windowOf(q);
     const rows = await repo.listPrs(
       db,
-      { serviceIds, repository: q.repository, ...window, state: waiting ? 'open' : q.state },
+      {
+        serviceIds,
+        repository: q.repository,
+        ...window,
+        state: waiting ? 'open' : q.state,
+        author: q.author,
+      },
       q.limit,
     );
     const items = (await measureRows(db, rows)).map(prView);
@@ -602,7 +608,7 @@ export function createWorkflowService(deps: {
           review: stats(values((i) => i.cycle.review_seconds)),
           deploy: stats(values((i) => i.cycle.deploy_seconds)),
         },
-        // Merge requests without a known size (GitLab sends none) are left out.
+        // Pull requests without a known size (GitLab diffs not read yet, or no token) are left out.
         size: sizeDistribution(
           items.filter((i) => i.changed_files > 0).map((i) => i.size_lines),
           p.code_review.small_pr_max_lines,
@@ -656,7 +662,12 @@ export function createWorkflowService(deps: {
       ctx: AuditContext,
       input: { provider: 'github' | 'gitlab'; login: string; user_id: string },
     ) {
-      await catalog.getUser(input.user_id);
+      await catalog.getUser(input.user_id).catch((error: unknown) => {
+        if (!(error instanceof AppError) || error.code !== 'CATALOG_USER_NOT_FOUND') throw error;
+        throw new AppError('CATALOG_USER_NOT_FOUND', `No person has id ${input.user_id}.`, {
+          errors: [{ path: 'body.user_id', message: 'no such person' }],
+        });
+      });
       return db.transaction().execute(async (tx) => {
         const before = await repo.identity(tx, input.provider, input.login);
         const row = { ...input, login: input.login.toLowerCase(), created_at: before?.created_at ?? now() };

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   'dora.read': { role: 'viewer', scope: 'team' },
   'deployments.write': { role: 'responder', scope: 'team' },
   'dora.manage': { role: 'admin', scope: 'org' },
+  'workflow.read': { role: 'viewer', scope: 'team' },
+  'workflow.manage': { role: 'admin', scope: 'org' },
   'oncall.read': { role: 'viewer', scope: 'team' },
   'oncall.manage': { role: 'manager', scope: 'team' },
   'flags.read': { role: 'viewer', scope: 'team' },

@@ -1,10 +1,12 @@
 import type { WorkflowBranch, WorkflowPullRequest, WorkflowSummary } from '@engops/contracts';
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
+import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime } from '../../app/format.ts';
 import type { Service, Team } from '../../app/types.ts';
 import { useResource } from '../../app/use-resource.ts';
+import { buttonClass } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { SelectField } from '../../ui/field.tsx';
 import { PageHeader } from '../../ui/page-header.tsx';
@@ -95,8 +97,13 @@ interface Loaded {
  * sizes and PRs merged without CI.
  */
 export function WorkflowPage() {
+  const auth = useAuth();
   const [params, setParams] = useSearchParams();
-  const scope = params.get('scope') ?? '';
+  // Without an org-wide role only team reports are allowed: start on the person's first team.
+  const user = auth.session?.user;
+  const teamOnly = user != null && user.role === null;
+  const mine = new Set((user?.teams ?? []).map((t) => t.team_id));
+  const scope = params.get('scope') ?? (teamOnly && user.teams[0] ? `team:${user.teams[0].team_id}` : '');
   const days = Number(params.get('days') ?? '30') || 30;
   const teams = useResource('wf-teams', () => fetchAll<Team>('/api/v1/teams'));
   const services = useResource('wf-services', () => fetchAll<Service>('/api/v1/services'));
@@ -123,9 +130,13 @@ export function WorkflowPage() {
     setParams(next, { replace: true });
   }
   const scopeOptions = [
-    { value: '', label: 'Whole organisation' },
-    ...(teams.data ?? []).map((t) => ({ value: `team:${t.id}`, label: `Team: ${t.name}` })),
-    ...(services.data ?? []).map((s) => ({ value: `service:${s.id}`, label: `Service: ${s.name}` })),
+    ...(teamOnly ? [] : [{ value: '', label: 'Whole organisation' }]),
+    ...(teams.data ?? [])
+      .filter((t) => !teamOnly || mine.has(t.id))
+      .map((t) => ({ value: `team:${t.id}`, label: `Team: ${t.name}` })),
+    ...(services.data ?? [])
+      .filter((s) => !teamOnly || mine.has(s.team_id))
+      .map((s) => ({ value: `service:${s.id}`, label: `Service: ${s.name}` })),
   ];
   const s = data.data?.summary;
 
@@ -135,6 +146,13 @@ export function WorkflowPage() {
       <PageHeader
         title="Development workflow"
         description="Reviews within the target, short-lived branches, small PRs and CI before merge, measured from the code host's own times."
+        actions={
+          auth.can('workflow.manage') ? (
+            <Link to="/workflow/settings" className={buttonClass('secondary')}>
+              Settings
+            </Link>
+          ) : null
+        }
       />
       <div className="wf-controls">
         <SelectField
@@ -245,7 +263,7 @@ export function WorkflowPage() {
               columns={waitingColumns.slice(0, 3)}
               rows={s.code_without_tests.items}
               rowKey={(p) => p.id}
-              empty="No pull request changed code without tests (file lists come from the GitHub API settings)."
+              empty="No pull request changed code without tests (file lists come from the GitHub settings and the GitLab token)."
             />
           </section>
 
