@@ -15,8 +15,9 @@ export default defineConfig({
           name: 'integration',
           include: ['apps/*/src/**/*.int.test.ts', 'apps/*/test/**/*.int.test.ts'],
           exclude: ['**/node_modules/**', 'apps/web/**'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // Hang guards, not speed checks: spawned CLI and server processes are slow on a loaded machine.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           pool: 'forks',
         },
       },
@@ -24,8 +25,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['apps/web/test/**/*.int.test.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
           pool: 'forks',
         },
       },
