@@ -6,17 +6,23 @@
  * commits on SQLite; PostgreSQL is reported too.
  *
  *   node --import tsx bench/dora.ts [--engine sqlite|postgres] [--deployments 1000000]
- *        [--commits-per-deployment 5] [--services 50] [--years 2] [--runs 3] [--keep]
+ *        [--commits-per-deployment 5] [--services 50] [--years 2] [--runs 3] [--keep] [--backfill]
  *
  * PostgreSQL: ENGOPS_DATABASE_URL (or ENGOPS_TEST_DATABASE_URL) names the server; the bench works
  * in a schema of its own and drops it afterwards (unless --keep).
  *
- * Rows are generated with raw batched inserts (the tables and indexes of the migrations in place),
- * spread evenly over `--years` ending today, so a one-year window holds about 1/years of them.
- * Every deployment ships its own commits; 1 in 20 fails, 1 in 50 is a rollback of the one before
- * it, 1 in 100 a hotfix. Then migration 0008's backfill derives each commit's first production
- * deployment and lead time (timed: what upgrading an existing installation costs), as the write
- * path does for new deployments.
+ * Rows are spread evenly over `--years` ending today, so a one-year window holds about 1/years of
+ * them. Every deployment ships its own commits; 1 in 20 fails, 1 in 50 is a rollback of the one
+ * before it (of its service), 1 in 100 a hotfix.
+ *
+ * SQLite: raw batched inserts (the tables and indexes of the migrations in place), then migration
+ * 0008's backfill derives each commit's first production deployment and lead time (timed: what
+ * upgrading an existing installation costs), as the write path does for new deployments.
+ *
+ * PostgreSQL: the same rows generated inside the server with generate_series, chunk by chunk, the
+ * secondary indexes dropped during the load and rebuilt after it, and dora_changes written
+ * directly with the write path's arithmetic (each commit's only deployment is its first), which is
+ * what the backfill would derive. `--backfill` runs and times migration 0008's backfill instead.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +37,7 @@ import { loadConfig } from '../apps/server/src/config/config.ts';
 import { createContainer } from '../apps/server/src/container.ts';
 import { createDatabase } from '../apps/server/src/db/database.ts';
 import { backfillDoraChanges } from '../apps/server/src/db/migrations/0008-dora-changes.ts';
+import { leadBucketSql } from '../apps/server/src/modules/dora/dora-lead.ts';
 import { systemPrincipal } from '../apps/server/src/platform/access/permissions.ts';
 import { systemClock } from '../apps/server/src/platform/clock.ts';
 import { createLogger } from '../apps/server/src/platform/logger.ts';
@@ -53,6 +60,7 @@ const SERVICES = option('services', 50);
 const YEARS = option('years', 2);
 const RUNS = option('runs', 3);
 const KEEP = process.argv.includes('--keep');
+const BACKFILL = ENGINE === 'sqlite' || process.argv.includes('--backfill');
 const DAY = 86_400_000;
 const BATCH = 20_000;
 
@@ -72,6 +80,8 @@ interface Batch {
 /** Inserts generated rows: prepared statements on SQLite, unnest() batches on PostgreSQL. */
 interface Loader {
   insert(batch: Batch): Promise<void>;
+  /** PostgreSQL: generates the whole history in SQL (see generateInPostgres). */
+  generate?(plan: Plan): Promise<void>;
   /** Raw counts of the window, the baseline. */
   baseline(from: string, to: string): Promise<{ deployments: number; failed: number; changes: number }>;
   close(): Promise<void>;
@@ -123,6 +133,112 @@ function sqliteLoader(file: string): Loader {
   };
 }
 
+interface Plan {
+  serviceIds: string[];
+  start: number;
+  step: number;
+  createdAt: string;
+  withChanges: boolean;
+}
+
+/** An ISO-8601 UTC text of epoch milliseconds, exactly as Date.prototype.toISOString writes it. */
+const isoSql = (ms: string) =>
+  `to_char(('epoch'::timestamptz + (${ms}) * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The generator's rows, produced by PostgreSQL itself (generate_series, chunks of 50,000
+ * deployments), with the secondary indexes and the child tables' primary keys dropped for the load
+ * and rebuilt after it, and
+ * foreign-key triggers off in the loading session (the rows are consistent by construction).
+ */
+async function generateInPostgres(pool: pg.Pool, schema: string, plan: Plan): Promise<void> {
+  const client = await pool.connect();
+  const CHUNK = 50_000;
+  const S = plan.serviceIds.length;
+  const P = PER_DEPLOYMENT;
+  const N = DEPLOYMENTS;
+  const depId = (i: string) => `'dep_' || lpad((${i})::text, 9, '0')`;
+  const hexSql = (n: string) => `lpad(to_hex(${n}), 40, '0')`;
+  const finishedMs = `(${plan.start}::bigint + floor(i * ${plan.step}::float8)::bigint)`;
+  const committedMs = `(${finishedMs} - 600000 - ((i * 7919 + c * 104729) % ${2 * DAY}))`;
+  try {
+    const tables = ['deployments', 'commits', 'deployment_commits', 'dora_changes'];
+    const indexes = (
+      await client.query<{ indexname: string; indexdef: string }>(
+        `select indexname, indexdef from pg_indexes where schemaname = $1 and tablename = any($2)
+           and indexname not in (select conname from pg_constraint where connamespace = $1::regnamespace)`,
+        [schema, tables],
+      )
+    ).rows;
+    // Primary keys of the big child tables too (no foreign key points at them): built once by a
+    // sort after the load instead of row by row.
+    const keys = (
+      await client.query<{ table: string; name: string; def: string }>(
+        `select c.conrelid::regclass::text as table, c.conname as name, pg_get_constraintdef(c.oid) as def
+         from pg_constraint c where c.connamespace = $1::regnamespace and c.contype = 'p'
+           and c.conrelid::regclass::text = any($2)`,
+        [schema, ['commits', 'deployment_commits', 'dora_changes']],
+      )
+    ).rows;
+    for (const index of indexes) await client.query(`drop index ${index.indexname}`);
+    for (const key of keys) await client.query(`alter table ${key.table} drop constraint ${key.name}`);
+    await client.query('set session_replication_role = replica');
+    const began = performance.now();
+    for (let lo = 0; lo < N; lo += CHUNK) {
+      const hi = Math.min(N, lo + CHUNK) - 1;
+      const range = `generate_series(${lo}::bigint, ${hi}::bigint) as i`;
+      const commitsOf = `${range} cross join generate_series(0::bigint, ${P - 1}::bigint) as c`;
+      await client.query('begin');
+      await client.query(
+        `insert into deployments (id, service_id, environment, version, commit_sha, status, kind, rollback_of,
+           started_at, finished_at, source, external_id, commit_count, created_at, rolled_back)
+         select ${depId('i')}, ($1::text[])[(i % ${S})::int + 1], 'production', 'v' || i, ${hexSql(`i * ${P} + ${P - 1}`)},
+           case when i % 20 = 3 then 'failure' else 'success' end,
+           case when i % 50 = 49 then 'rollback' when i % 100 = 7 then 'hotfix' else 'normal' end,
+           case when i % 50 = 49 and i >= ${S} then ${depId(`i - ${S}`)} end,
+           null, ${isoSql(finishedMs)}, 'bench', null, ${P}, $2,
+           case when (i + ${S}) % 50 = 49 and i + ${S} < ${N} then 1 else 0 end
+         from ${range}`,
+        [plan.serviceIds, plan.createdAt],
+      );
+      await client.query(
+        `insert into commits (service_id, sha, committed_at, authored_at, message, created_at)
+         select ($1::text[])[(i % ${S})::int + 1], ${hexSql(`i * ${P} + c`)}, ${isoSql(committedMs)}, null, null, $2
+         from ${commitsOf}`,
+        [plan.serviceIds, plan.createdAt],
+      );
+      await client.query(
+        `insert into deployment_commits (deployment_id, service_id, sha)
+         select ${depId('i')}, ($1::text[])[(i % ${S})::int + 1], ${hexSql(`i * ${P} + c`)} from ${commitsOf}`,
+        [plan.serviceIds],
+      );
+      if (plan.withChanges)
+        await client.query(
+          `insert into dora_changes (service_id, sha, environment, deployment_id, deployed_at, committed_at,
+             lead_seconds, lead_bucket)
+           select service_id, sha, 'production', deployment_id, ${isoSql('f')}, ${isoSql('m')}, (f - m) / 1000.0,
+             ${leadBucketSql('((f - m) / 1000)')}
+           from (select ($1::text[])[(i % ${S})::int + 1] as service_id, ${hexSql(`i * ${P} + c`)} as sha,
+                   ${depId('i')} as deployment_id, ${finishedMs} as f, ${committedMs} as m
+                 from ${commitsOf} where i % 20 <> 3) as t`,
+          [plan.serviceIds],
+        );
+      await client.query('commit');
+      process.stderr.write(
+        `\rgenerated ${hi + 1} / ${N} deployments (in SQL, ${seconds(performance.now() - began)} s)`,
+      );
+    }
+    await client.query('set session_replication_role = origin');
+    process.stderr.write('\nrebuilding indexes...\n');
+    for (const key of keys)
+      await client.query(`alter table ${key.table} add constraint ${key.name} ${key.def}`);
+    for (const index of indexes) await client.query(index.indexdef);
+    process.stderr.write(`indexes rebuilt at ${seconds(performance.now() - began)} s\n`);
+  } finally {
+    client.release();
+  }
+}
+
 function postgresLoader(url: string, schema: string): Loader {
   const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` });
   const columns = (rows: unknown[][], n: number) =>
@@ -158,6 +274,7 @@ function postgresLoader(url: string, schema: string): Loader {
         client.release();
       }
     },
+    generate: (plan) => generateInPostgres(pool, schema, plan),
     async baseline(from, to) {
       const deployments = await pool.query(
         `select count(*)::int as n, sum(case when status = 'failure' then 1 else 0 end)::int as failed from deployments
@@ -243,47 +360,55 @@ async function main() {
   let sha = 0;
   const hex = (n: number) => n.toString(16).padStart(40, '0');
   const genStart = performance.now();
-  for (let from = 0; from < DEPLOYMENTS; from += BATCH) {
-    const batch: Batch = { deployments: [], commits: [], links: [] };
-    for (let i = from; i < Math.min(DEPLOYMENTS, from + BATCH); i++) {
-      const serviceId = serviceIds[i % SERVICES]!;
-      const finished = start + i * step;
-      const id = `dep_${i.toString(36).padStart(8, '0')}`;
-      const kind = i % 50 === 49 ? 'rollback' : i % 100 === 7 ? 'hotfix' : 'normal';
-      const status = i % 20 === 3 ? 'failure' : 'success';
-      batch.deployments.push([
-        id,
-        serviceId,
-        `v${i}`,
-        hex(sha + PER_DEPLOYMENT - 1),
-        status,
-        kind,
-        kind === 'rollback' ? (lastOfService.get(serviceId) ?? null) : null,
-        new Date(finished).toISOString(),
-        PER_DEPLOYMENT,
-        createdAt,
-      ]);
-      for (let c = 0; c < PER_DEPLOYMENT; c++) {
-        const commit = hex(sha++);
-        // Committed between 10 min and ~2 days before the deployment finished.
-        const committed = finished - 600_000 - ((i * 7919 + c * 104_729) % (2 * DAY));
-        batch.commits.push([serviceId, commit, new Date(committed).toISOString(), createdAt]);
-        batch.links.push([id, serviceId, commit]);
+  if (loader.generate) await loader.generate({ serviceIds, start, step, createdAt, withChanges: !BACKFILL });
+  else
+    for (let from = 0; from < DEPLOYMENTS; from += BATCH) {
+      const batch: Batch = { deployments: [], commits: [], links: [] };
+      for (let i = from; i < Math.min(DEPLOYMENTS, from + BATCH); i++) {
+        const serviceId = serviceIds[i % SERVICES]!;
+        const finished = start + i * step;
+        const id = `dep_${i.toString(36).padStart(8, '0')}`;
+        const kind = i % 50 === 49 ? 'rollback' : i % 100 === 7 ? 'hotfix' : 'normal';
+        const status = i % 20 === 3 ? 'failure' : 'success';
+        batch.deployments.push([
+          id,
+          serviceId,
+          `v${i}`,
+          hex(sha + PER_DEPLOYMENT - 1),
+          status,
+          kind,
+          kind === 'rollback' ? (lastOfService.get(serviceId) ?? null) : null,
+          new Date(finished).toISOString(),
+          PER_DEPLOYMENT,
+          createdAt,
+        ]);
+        for (let c = 0; c < PER_DEPLOYMENT; c++) {
+          const commit = hex(sha++);
+          // Committed between 10 min and ~2 days before the deployment finished.
+          const committed = finished - 600_000 - ((i * 7919 + c * 104_729) % (2 * DAY));
+          batch.commits.push([serviceId, commit, new Date(committed).toISOString(), createdAt]);
+          batch.links.push([id, serviceId, commit]);
+        }
+        lastOfService.set(serviceId, id);
       }
-      lastOfService.set(serviceId, id);
+      await loader.insert(batch);
+      process.stderr.write(`\rgenerated ${Math.min(DEPLOYMENTS, from + BATCH)} / ${DEPLOYMENTS} deployments`);
     }
-    await loader.insert(batch);
-    process.stderr.write(`\rgenerated ${Math.min(DEPLOYMENTS, from + BATCH)} / ${DEPLOYMENTS} deployments`);
-  }
   const generateMs = performance.now() - genStart;
-  process.stderr.write('\nbackfilling (migration 0008)...\n');
   const db = container.db;
+  if (BACKFILL) process.stderr.write('\nbackfilling (migration 0008)...\n');
   const [, backfillMs] = await timed(async () => {
-    await sql`update deployments set rolled_back = 1 where id in
-      (select rollback_of from deployments where kind = 'rollback' and rollback_of is not null)`.execute(db);
-    await backfillDoraChanges(db as never);
-    await sql.raw(ENGINE === 'postgres' ? 'vacuum analyze' : 'analyze').execute(db);
+    if (BACKFILL) {
+      await sql`update deployments set rolled_back = 1 where id in
+        (select rollback_of from deployments where kind = 'rollback' and rollback_of is not null)`.execute(
+        db,
+      );
+      await backfillDoraChanges(db as never);
+    }
   });
+  const [, analyzeMs] = await timed(() =>
+    sql.raw(ENGINE === 'postgres' ? 'vacuum analyze' : 'analyze').execute(db),
+  );
 
   // ---- measure
   const to = new Date(end).toISOString();
@@ -320,7 +445,9 @@ async function main() {
     },
     window: { from, to },
     generate_seconds: seconds(generateMs),
-    migration_backfill_seconds: seconds(backfillMs),
+    generated_in: loader.generate ? 'sql (generate_series)' : 'batched inserts',
+    migration_backfill_seconds: BACKFILL ? seconds(backfillMs) : null,
+    analyze_seconds: seconds(analyzeMs),
     baseline_raw_sql_count_seconds: seconds(baselineMs),
     baseline_rows: baseline,
     dora_request_seconds: requests.map(seconds),

@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine } from '../../../test-support/engines.ts';
+import { describeEachEngine, type TestApp } from '../../../test-support/engines.ts';
 
 /**
  * `engops deploy` and `engops dora` as a pipeline runs them: the real CLI spawned against a real
@@ -45,11 +46,11 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
 
-function cli(args: string[], env: Record<string, string>) {
+function cli(args: string[], env: Record<string, string>, cwd = repo) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const clean: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ENGOPS_')) clean[k] = v;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: repo, env: { ...clean, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...clean, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -63,6 +64,12 @@ function cli(args: string[], env: Record<string, string>) {
   });
 }
 
+/** The test app's address, listening from the first test of an engine on. */
+async function listening(t: TestApp): Promise<string> {
+  if (!t.app.server.listening) return t.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+}
+
 describeEachEngine('engops deploy / engops dora', (get) => {
   it('records deployments with the commits since the previous one and prints the metrics', async () => {
     const t = get();
@@ -71,7 +78,7 @@ describeEachEngine('engops deploy / engops dora', (get) => {
       body: { name: 'api', team_id: team.json.id, tier: 'tier-1' },
     });
     expect(svc.status).toBe(201);
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = await listening(t);
     const env = { ENGOPS_URL: address, ENGOPS_TOKEN: await t.tokenFor('responder', team.json.id) };
 
     const first = await cli(
@@ -104,18 +111,52 @@ describeEachEngine('engops deploy / engops dora', (get) => {
         '1.1.0',
         '--finished-at',
         '2026-05-01T12:00:00Z',
-        '--commits-from-git',
         '--json',
       ],
       env,
     );
     expect(second.code, second.stderr).toBe(0);
-    // shas[0]..shas[2]: the two later commits.
+    // Inside the checkout the commits go by default: shas[0]..shas[2], the two later commits.
     expect(JSON.parse(second.stdout)).toMatchObject({
       version: '1.1.0',
       commit_count: 2,
       commit_sha: shas[2],
     });
+    // --no-commits-from-git, and a run outside any git checkout: the deployment alone, in staging
+    // (production's figures below stay those of the two deployments above).
+    const staging = [
+      'deploy',
+      '--service',
+      'api',
+      '--env',
+      'staging',
+      '--sha',
+      shas[2]!,
+      '--status',
+      'success',
+      '--json',
+    ];
+    const without = await cli(
+      [...staging, '--finished-at', '2026-05-01T12:30:00Z', '--no-commits-from-git'],
+      env,
+    );
+    expect(without.code, without.stderr).toBe(0);
+    expect(JSON.parse(without.stdout)).toMatchObject({ environment: 'staging', commit_count: 1 });
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-no-git-'));
+    try {
+      const elsewhere = await cli([...staging, '--finished-at', '2026-05-01T12:40:00Z'], env, outside);
+      expect(elsewhere.code, elsewhere.stderr).toBe(0);
+      expect(JSON.parse(elsewhere.stdout)).toMatchObject({ environment: 'staging', commit_count: 1 });
+      const required = await cli(
+        [...staging, '--finished-at', '2026-05-01T12:50:00Z', '--commits-from-git'],
+        env,
+        outside,
+      );
+      expect(required.code).toBe(1);
+      expect(required.stderr).toContain('--commits-from-git needs a git checkout');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
 
     const bad = await cli(['deploy', '--service', 'api', '--sha', 'xyz', '--status', 'ok'], env);
     expect(bad.code).toBe(1);
@@ -148,5 +189,54 @@ describeEachEngine('engops deploy / engops dora', (get) => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('Deployment frequency  2.00 per day (2 successful)  Elite');
     expect(text.stdout).toContain('lead time median 2 hours: High; Elite needs under 1 hour');
-  });
+  }, 240_000); // eight CLI processes, each starting tsx
+
+  it('maps, lists and unmaps repositories with engops repository', async () => {
+    const t = get();
+    const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Edge', time_zone: 'UTC' } });
+    const svc = await t.call('POST', '/api/v1/services', {
+      body: { name: 'edge-proxy', team_id: team.json.id, tier: 'tier-2' },
+    });
+    const address = await listening(t);
+    const env = { ENGOPS_URL: address, ENGOPS_TOKEN: await t.tokenFor('manager', team.json.id) };
+    const url = 'git@github.com:acme/edge.git';
+
+    const mapped = await cli(
+      [
+        'repository',
+        'map',
+        url,
+        '--service',
+        'edge-proxy',
+        '--deploy-workflow',
+        'release.yml',
+        '--deploy-workflow',
+        'hotfix.yml',
+      ],
+      env,
+    );
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(mapped.stdout).toBe(`Mapped github.com/acme/edge to service edge-proxy; in ${address}.\n`);
+    const again = await cli(
+      ['repository', 'map', 'https://github.com/acme/edge', '--service', 'edge-proxy'],
+      env,
+    );
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('DORA_REPOSITORY_MAPPED');
+    const list = await cli(['repository', 'list', '--team', team.json.id, '--json'], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).items).toEqual([
+      {
+        repository_key: 'github.com/acme/edge',
+        repository_url: url,
+        service_id: svc.json.id,
+        deploy_workflows: ['release.yml', 'hotfix.yml'],
+        created_at: expect.any(String),
+      },
+    ]);
+    const unmapped = await cli(['repository', 'unmap', 'https://github.com/acme/edge'], env);
+    expect(unmapped.code, unmapped.stderr).toBe(0);
+    const after = await t.call('GET', `/api/v1/repositories?team_id=${team.json.id}`);
+    expect(after.json.items).toEqual([]);
+  }, 240_000);
 });

@@ -156,6 +156,23 @@ for (const engine of ENGINES) {
       await incidents.waitFor();
       const row = incidents.getByRole('row', { name: new RegExp(incidentId) });
       expect(await row.textContent()).toContain('2 h');
+      // The suggested cause: the last successful production deployment finished before the trigger.
+      // 1.34.0 finished exactly at the trigger (72 h ago), so it is 1.33.0 (84 h ago). It counts
+      // only once confirmed: then change failure rate 2 of 41 (4.9%, still Elite).
+      expect(await page.locator('.dora-cause').count()).toBe(1);
+      await row.getByRole('button', { name: `Suggest the cause of ${incidentId}` }).click();
+      await expect.poll(() => row.locator('.dora-cause').textContent()).toContain('Suggested: 1.33.0');
+      expect(await tile('change_failure_rate').textContent()).toContain('1 failed of 41');
+      expect(
+        (await t.call('GET', `/api/v1/incidents/${incidentId}`)).json.caused_by_deployment_id,
+      ).toBeNull();
+      await row.getByRole('button', { name: `Confirm 1.33.0 caused ${incidentId}` }).click();
+      await expect.poll(() => row.locator('.dora-cause').textContent()).toBe(`Confirmed: ${deployIds[6]}`);
+      expect((await t.call('GET', `/api/v1/incidents/${incidentId}`)).json.caused_by_deployment_id).toBe(
+        deployIds[6],
+      );
+      await expect.poll(() => tile('change_failure_rate').textContent()).toContain('4.9%');
+      expect(await tile('change_failure_rate').textContent()).toContain('2 failed of 41');
       // The deployments behind the frequency.
       await page.getByRole('button', { name: 'Evidence for Deployment frequency' }).click();
       const deployments = page.getByRole('table', { name: 'Deployments behind the figure' });
@@ -163,7 +180,16 @@ for (const engine of ENGINES) {
       await expect.poll(() => deployments.locator('tbody tr').count()).toBe(40);
       await page.getByRole('button', { name: 'Evidence for Change failure rate' }).click();
       await expect.poll(() => deployments.locator('tbody tr').count()).toBe(41);
-      expect(await deployments.getByRole('row', { name: /yes \(/ }).count()).toBe(1);
+      expect(await deployments.getByRole('row', { name: /yes \(/ }).count()).toBe(2);
+      expect(await deployments.getByRole('row', { name: /1\.33\.0/ }).textContent()).toContain(
+        'yes (incident)',
+      );
+      // Drill down from a deployment to the commits it shipped, with their lead time.
+      await deployments.getByRole('button', { name: 'Commits of 1.39.0' }).click();
+      const shipped = page.getByRole('table', { name: 'Commits shipped by 1.39.0' });
+      await shipped.waitFor();
+      await expect.poll(() => shipped.locator('tbody tr').count()).toBe(1);
+      expect(await shipped.locator('tbody tr').textContent()).toContain('30 min');
       await page.screenshot({ path: shot('2-evidence'), fullPage: true });
 
       await incidents.waitFor({ state: 'detached' }).catch(() => undefined);

@@ -67,6 +67,25 @@ export const deploymentSchema = z.object({
 });
 export type Deployment = z.infer<typeof deploymentSchema>;
 
+/** GET /api/v1/deployments/:id/commits: what a deployment shipped, with each commit's lead time. */
+export const deploymentCommitsSchema = z.object({
+  deployment_id: z.string(),
+  items: z.array(
+    z.object({
+      sha: z.string(),
+      committed_at: z.string().nullable(),
+      authored_at: z.string().nullable(),
+      message: z.string().nullable(),
+      /** The deployment that first shipped it to this environment (null: none successful yet). */
+      first_deployment_id: z.string().nullable(),
+      /** Its lead time, counted only where this deployment is the first to ship it. */
+      lead_seconds: z.number().nullable(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
+export type DeploymentCommits = z.infer<typeof deploymentCommitsSchema>;
+
 export const listDeploymentsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
@@ -201,6 +220,8 @@ export const doraEvidenceSchema = z.object({
       triggered_at: z.string(),
       restored_at: z.string().nullable(),
       restore_seconds: z.number().nullable(),
+      /** The deployment a responder confirmed as the cause (null: none confirmed yet). */
+      caused_by_deployment_id: z.string().nullable(),
     }),
   ),
   truncated: z.boolean(),
@@ -232,11 +253,135 @@ export const gitImportStateSchema = z.object({
 export type GitImportState = z.infer<typeof gitImportStateSchema>;
 
 export const GIT_IMPORT_MAX_COMMITS = 5000;
+/** Commits per request in the columnar form (`columns`). */
+export const GIT_IMPORT_MAX_COLUMN_COMMITS = 50_000;
 export const GIT_IMPORT_MAX_LINKS = 200_000;
+/** The body limit of `POST /api/v1/imports/git` (larger than the server's default). */
+export const GIT_IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (s: string, from: number, to: number): number => {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
+/**
+ * An instant as stored (`YYYY-MM-DDTHH:MM:SS.sssZ`), or null when `value` is not an ISO-8601
+ * date-time with a zone (the same strings `isoInstantSchema` accepts). The canonical form, what
+ * `engops import git` sends, is checked field by field without date arithmetic.
+ */
+export function canonicalInstant(value: string): string | null {
+  if (value.length === 24 && value[4] === '-' && value[7] === '-' && value[10] === 'T') {
+    if (value[13] === ':' && value[16] === ':' && value[19] === '.' && value[23] === 'Z') {
+      const year = digits(value, 0, 4);
+      const month = digits(value, 5, 7);
+      const day = digits(value, 8, 10);
+      const ok =
+        year >= 0 &&
+        month >= 1 &&
+        month <= 12 &&
+        day >= 1 &&
+        day <= (DAYS_IN_MONTH[month - 1] ?? 0) &&
+        (month !== 2 || day < 29 || (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) &&
+        digits(value, 11, 13) >= 0 &&
+        digits(value, 11, 13) < 24 &&
+        digits(value, 14, 16) >= 0 &&
+        digits(value, 14, 16) < 60 &&
+        digits(value, 17, 19) >= 0 &&
+        digits(value, 17, 19) < 60 &&
+        digits(value, 20, 23) >= 0;
+      if (ok) return value;
+    }
+  }
+  if (!isoInstantSchema.safeParse(value).success) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+const SHA = /^[0-9a-fA-F]{4,64}$/;
+/** Issues reported per request at most (a whole bad batch is not echoed back). */
+const MAX_COLUMN_ISSUES = 20;
+
+/**
+ * A batch's commits as one array per field (the i-th entries are one commit): a tenth of the
+ * parsing of an object per commit. Checked element by element by hand, with the same rules and
+ * messages as `commits` (sha, ISO-8601 times with a zone, messages of at most 10,000 characters);
+ * shas come out lower-case and times as stored (UTC, milliseconds).
+ */
+export const gitCommitColumnsSchema = z
+  .strictObject({
+    sha: z.array(z.string()).max(GIT_IMPORT_MAX_COLUMN_COMMITS),
+    committed_at: z.array(z.string()).max(GIT_IMPORT_MAX_COLUMN_COMMITS),
+    authored_at: z.array(z.string().nullable()).max(GIT_IMPORT_MAX_COLUMN_COMMITS).optional(),
+    message: z.array(z.string().nullable()).max(GIT_IMPORT_MAX_COLUMN_COMMITS).optional(),
+  })
+  .transform((columns, ctx) => {
+    const n = columns.sha.length;
+    let issues = 0;
+    const issue = (path: Array<string | number>, message: string) => {
+      if (issues++ < MAX_COLUMN_ISSUES) ctx.issues.push({ code: 'custom', message, input: columns, path });
+    };
+    for (const name of ['committed_at', 'authored_at', 'message'] as const) {
+      const column = columns[name];
+      if (column && column.length !== n) issue([name], `must have one entry per sha (${n})`);
+    }
+    if (issues) return z.NEVER;
+    const sha: string[] = new Array(n);
+    const committedAt: string[] = new Array(n);
+    const authoredAt: Array<string | null> = new Array(n);
+    const message: Array<string | null> = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = (columns.sha[i] as string).trim();
+      if (!SHA.test(s)) issue(['sha', i], 'must be a hexadecimal commit sha');
+      sha[i] = s.toLowerCase();
+      const c = canonicalInstant(columns.committed_at[i] as string);
+      if (c === null) issue(['committed_at', i], 'Invalid ISO datetime');
+      committedAt[i] = c as string;
+      const a = columns.authored_at?.[i] ?? null;
+      const ac = a === null ? null : canonicalInstant(a);
+      if (a !== null && ac === null) issue(['authored_at', i], 'Invalid ISO datetime');
+      authoredAt[i] = ac;
+      const m = columns.message?.[i] ?? null;
+      if (m !== null && m.length > 10_000)
+        issue(['message', i], 'Too big: expected string to have <=10000 characters');
+      message[i] = m;
+    }
+    if (issues) return z.NEVER;
+    return { sha, committed_at: committedAt, authored_at: authoredAt, message };
+  });
+export type GitCommitColumns = z.output<typeof gitCommitColumnsSchema>;
+
+/** A tag's commit list: shas checked by hand (as shaSchema does), lower-cased. */
+const gitShaListSchema = z
+  .array(z.string())
+  .max(GIT_IMPORT_MAX_LINKS)
+  .transform((shas, ctx) => {
+    let issues = 0;
+    const out: string[] = new Array(shas.length);
+    for (let i = 0; i < shas.length; i++) {
+      const s = (shas[i] as string).trim();
+      if (!SHA.test(s) && issues++ < MAX_COLUMN_ISSUES)
+        ctx.issues.push({
+          code: 'custom',
+          message: 'must be a hexadecimal commit sha',
+          input: shas,
+          path: [i],
+        });
+      out[i] = s.toLowerCase();
+    }
+    return issues ? z.NEVER : out;
+  });
 
 export const gitImportBatchSchema = z.strictObject({
   service_id: idSchema,
   commits: z.array(deploymentCommitSchema).max(GIT_IMPORT_MAX_COMMITS).default([]),
+  /** The same as `commits`, one array per field (what `engops import git` sends): faster. */
+  columns: gitCommitColumnsSchema.optional(),
   /** Tags as deployments: each ships the commits it holds that no earlier tag held. */
   deployments: z
     .array(
@@ -245,7 +390,7 @@ export const gitImportBatchSchema = z.strictObject({
         commit_sha: shaSchema,
         finished_at: isoInstantSchema,
         environment: z.string().trim().min(1).max(100).optional(),
-        shas: z.array(shaSchema).max(GIT_IMPORT_MAX_LINKS),
+        shas: gitShaListSchema,
       }),
     )
     .max(100)

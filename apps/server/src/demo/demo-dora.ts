@@ -158,7 +158,7 @@ async function mapDemoRepository(container: Container, services: Service[]): Pro
   const gateway = services.find((s) => s.name === 'api-gateway');
   if (!gateway) return;
   const dora = container.dora.service;
-  const existing = await dora.listRepositories(systemPrincipal, () => {}, gateway.id);
+  const existing = await dora.listRepositories(systemPrincipal, () => {}, { service_id: gateway.id });
   if (existing.items.length) return;
   await dora.mapRepository(
     { principal: systemPrincipal },

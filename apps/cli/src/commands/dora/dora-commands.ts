@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createDeploymentSchema, type Deployment, type DoraReport, doraQuerySchema } from '@engops/contracts';
+import {
+  createDeploymentSchema,
+  createRepositoryMappingSchema,
+  type Deployment,
+  type DoraReport,
+  doraQuerySchema,
+  type RepositoryMapping,
+} from '@engops/contracts';
 import type { Command } from 'commander';
 import { CliError } from '../../cli-error.ts';
-import { printJson, say, TARGET_HELP } from '../../output.ts';
+import { printJson, printTable, say, TARGET_HELP } from '../../output.ts';
 import { onServerOrLocal, validateBody } from '../../target.ts';
 
 const run = promisify(execFile);
@@ -61,6 +68,16 @@ async function isCommit(sha: string): Promise<boolean> {
   }
 }
 
+/** Whether the working directory is a git checkout that holds `sha` (then deploy sends its commits). */
+async function checkoutHolds(sha: string): Promise<boolean> {
+  try {
+    await run('git', ['rev-parse', '--is-inside-work-tree']);
+  } catch {
+    return false;
+  }
+  return isCommit(sha);
+}
+
 /** The commits between the previous deployment's sha and this one (just this one when unknown). */
 async function commitsSince(previousSha: string | undefined, sha: string): Promise<GitCommit[]> {
   try {
@@ -105,7 +122,111 @@ function printReport(r: DoraReport, scope: string): void {
   for (const line of lines) say(line);
 }
 
+const REPOSITORY_FLAGS = {
+  repository_url: '<url>',
+  service_id: '--service',
+  team_id: '--team',
+  deploy_workflows: '--deploy-workflow',
+};
+
+/** `engops repository list|map|unmap`: the explicit repository -> service mappings. */
+function registerRepositoryCommands(program: Command): void {
+  const repository = program
+    .command('repository')
+    .description('Which service a repository belongs to, for webhooks and git imports (explicit mappings)');
+  repository
+    .command('list')
+    .description('List the mappings (of one service or team; all with an org-wide role)')
+    .option('--service <name|id>', 'one service')
+    .option('--team <id>', 'one team (its services)')
+    .option('--json', 'print the API response as JSON')
+    .addHelpText('after', TARGET_HELP)
+    .action(async (options: { service?: string; team?: string; json?: boolean }) => {
+      const scope = {
+        ...(options.service !== undefined ? { service_id: options.service } : {}),
+        ...(options.team !== undefined ? { team_id: options.team } : {}),
+      };
+      const { result } = await onServerOrLocal<{ items: RepositoryMapping[] }>(
+        {
+          api: (client) => client.request('GET', `/api/v1/repositories?${new URLSearchParams(scope)}`),
+          local: async (container) => {
+            const ctx = await systemContext();
+            return container.dora.service.listRepositories(ctx.principal, () => {}, scope);
+          },
+        },
+        REPOSITORY_FLAGS,
+      );
+      if (options.json) return printJson(result);
+      if (!result.items.length) return say('No repository is mapped explicitly.');
+      printTable(
+        ['REPOSITORY', 'SERVICE', 'DEPLOY WORKFLOWS'],
+        result.items.map((m) => [
+          m.repository_key,
+          m.service_id,
+          m.deploy_workflows?.join(', ') ?? '(named "deploy")',
+        ]),
+      );
+    });
+  repository
+    .command('map <url>')
+    .description("Map a repository (web or clone URL) to a service, before services' repository_url")
+    .requiredOption('--service <name|id>', 'the service its deliveries belong to')
+    .option(
+      '--deploy-workflow <name>',
+      'a GitHub workflow (name or .github/workflows/ path) whose runs are deployments; repeatable',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--json', 'print the mapping as JSON')
+    .addHelpText('after', TARGET_HELP)
+    .action(async (url: string, options: { service: string; deployWorkflow?: string[]; json?: boolean }) => {
+      const input = {
+        repository_url: url,
+        service_id: options.service,
+        ...(options.deployWorkflow ? { deploy_workflows: options.deployWorkflow } : {}),
+      };
+      const body = await validateBody(createRepositoryMappingSchema, input, REPOSITORY_FLAGS);
+      const { result, where } = await onServerOrLocal<RepositoryMapping>(
+        {
+          api: (client) => client.request('POST', '/api/v1/repositories', body),
+          local: async (container) => {
+            const ctx = await systemContext();
+            const service = await container.dora.service.findService(body.service_id);
+            return container.dora.service.mapRepository(ctx, body, service);
+          },
+        },
+        REPOSITORY_FLAGS,
+      );
+      if (options.json) return printJson(result);
+      say(`Mapped ${result.repository_key} to service ${options.service}; in ${where}.`);
+    });
+  repository
+    .command('unmap <url-or-key>')
+    .description('Remove a mapping (deliveries fall back to matching repository_url)')
+    .addHelpText('after', TARGET_HELP)
+    .action(async (key: string) => {
+      const { where } = await onServerOrLocal<null>(
+        {
+          api: async (client) => {
+            await client.request('DELETE', `/api/v1/repositories/${encodeURIComponent(key)}`);
+            return null;
+          },
+          local: async (container) => {
+            const ctx = await systemContext();
+            const dora = container.dora.service;
+            const mapping = await dora.getRepositoryMapping(key);
+            const service = await container.catalog.service.getService(mapping.service_id);
+            await dora.unmapRepository(ctx, mapping.repository_key, service.team_id);
+            return null;
+          },
+        },
+        REPOSITORY_FLAGS,
+      );
+      say(`Removed the mapping of ${key}; in ${where}.`);
+    });
+}
+
 export function registerDoraCommands(program: Command): void {
+  registerRepositoryCommands(program);
   program
     .command('deploy')
     .description('Record a deployment (for CI/CD pipelines)')
@@ -121,14 +242,20 @@ export function registerDoraCommands(program: Command): void {
     .option('--external-id <id>', 'an id of the pipeline run; re-sending it records nothing new')
     .option(
       '--commits-from-git',
-      "send the commits between the previous successful deployment's sha and --sha, read from the git checkout here",
+      "send the commits between the previous successful deployment's sha and --sha, read from the git checkout here " +
+        '(the default inside a git checkout that holds --sha; with this flag, an error elsewhere)',
     )
+    .option('--no-commits-from-git', 'send no commits, even inside a git checkout')
     .option('--json', 'print the deployment as JSON')
     .addHelpText(
       'after',
       `
+Run inside the git checkout of the deployed commit, it sends the commits between the previous
+successful deployment's sha and --sha (the lead time of each); elsewhere it records the deployment
+alone.
+
 Example (in a pipeline, with ENGOPS_URL and ENGOPS_TOKEN set to a team responder token):
-  engops deploy --service api --env production --sha "$GIT_SHA" --status success --commits-from-git
+  engops deploy --service api --env production --sha "$GIT_SHA" --status success
 ${TARGET_HELP}`,
     )
     .action(
@@ -160,7 +287,8 @@ ${TARGET_HELP}`,
         };
         await validateBody(createDeploymentSchema, input, DEPLOY_FLAGS);
         const withCommits = async (previousSha: string | undefined) => {
-          if (!options.commitsFromGit) return input;
+          if (options.commitsFromGit === false) return input;
+          if (options.commitsFromGit === undefined && !(await checkoutHolds(options.sha))) return input;
           const commits = await commitsSince(previousSha, options.sha);
           return { ...input, commits };
         };

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import {
-  GIT_IMPORT_MAX_COMMITS,
+  GIT_IMPORT_MAX_COLUMN_COMMITS,
   GIT_IMPORT_MAX_LINKS,
   type GitImportResult,
   type GitImportState,
@@ -20,9 +20,11 @@ import { CliError } from '../../cli-error.ts';
  * 4. Report the commits reached, so that a re-run reads only what is new.
  */
 
-/** Requests stay well under the server's default 1 MiB body limit. */
-const BATCH_BYTES = 700_000;
-const SHAS_PER_REQUEST = 15_000;
+/** Requests stay well under the route's body limit (GIT_IMPORT_BODY_LIMIT, 32 MiB). */
+const BATCH_BYTES = 8_000_000;
+const SHAS_PER_REQUEST = 50_000;
+/** Commits per request unless --batch says otherwise. */
+export const DEFAULT_GIT_BATCH = 10_000;
 
 export interface GitCommitBatchItem {
   sha: string;
@@ -31,9 +33,17 @@ export interface GitCommitBatchItem {
   message: string;
 }
 
+/** A batch's commits as one array per field (the route's columnar form). */
+export interface GitCommitColumnsInput {
+  sha: string[];
+  committed_at: string[];
+  authored_at: string[];
+  message: string[];
+}
+
 export interface GitImportBatchInput {
   service_id: string;
-  commits: GitCommitBatchItem[];
+  columns?: GitCommitColumnsInput;
   deployments: Array<{
     tag: string;
     commit_sha: string;
@@ -193,7 +203,10 @@ export async function importGitHistory(
   } catch {
     throw new CliError(`${cwd} is not a git repository`);
   }
-  const batchSize = Math.min(GIT_IMPORT_MAX_COMMITS, options.batchSize ?? GIT_IMPORT_MAX_COMMITS);
+  const batchSize = Math.max(
+    1,
+    Math.min(GIT_IMPORT_MAX_COLUMN_COMMITS, options.batchSize ?? DEFAULT_GIT_BATCH),
+  );
   const ref = options.ref ?? 'HEAD';
   const head = (
     await git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '')
@@ -227,32 +240,37 @@ export async function importGitHistory(
     : undefined;
   let read = 0;
   let created = 0;
-  const commitSender = pipeline(async (commits: GitCommitBatchItem[]) => {
-    const result = await sink.send({ service_id: options.service, commits, deployments: [] });
+  const commitSender = pipeline(async (columns: GitCommitColumnsInput) => {
+    const result = await sink.send({ service_id: options.service, columns: bySha(columns), deployments: [] });
     created += result.commits_created;
   });
-  let batch: GitCommitBatchItem[] = [];
+  const emptyColumns = (): GitCommitColumnsInput => ({
+    sha: [],
+    committed_at: [],
+    authored_at: [],
+    message: [],
+  });
+  let batch = emptyColumns();
   let batchBytes = 0;
   options.onProgress?.({ phase: 'commits', done: 0, total });
   for await (const commit of logCommits(cwd, revisions)) {
     if (parentsFromLog) parents.set(commit.sha, commit.parents);
-    batch.push({
-      sha: commit.sha,
-      committed_at: commit.committed_at,
-      authored_at: commit.authored_at,
-      message: commit.message,
-    });
-    batchBytes += 160 + Buffer.byteLength(commit.message) * 2;
+    batch.sha.push(commit.sha);
+    batch.committed_at.push(commit.committed_at);
+    batch.authored_at.push(commit.authored_at);
+    batch.message.push(commit.message);
+    // JSON escapes make a message at most 6 bytes per character (\uXXXX).
+    batchBytes += 120 + commit.message.length * 6;
     read++;
-    if (batch.length >= batchSize || batchBytes >= BATCH_BYTES) {
+    if (batch.sha.length >= batchSize || batchBytes >= BATCH_BYTES) {
       // The previous batch is being stored while this one was read; at most one waits behind it.
       await commitSender.push(batch);
-      batch = [];
+      batch = emptyColumns();
       batchBytes = 0;
       options.onProgress?.({ phase: 'commits', done: read, total });
     }
   }
-  if (batch.length) await commitSender.push(batch);
+  if (batch.sha.length) await commitSender.push(batch);
   await commitSender.drain();
   await counting;
   options.onProgress?.({ phase: 'commits', done: read, total: total ?? read });
@@ -264,7 +282,7 @@ export async function importGitHistory(
   let done = 0;
   const linksPerRequest = Math.min(SHAS_PER_REQUEST, batchSize * 3);
   const tagSender = pipeline(async (deployments: GitImportBatchInput['deployments']) => {
-    const result = await sink.send({ service_id: options.service, commits: [], deployments });
+    const result = await sink.send({ service_id: options.service, deployments });
     deploymentsCreated += result.deployments_created;
   });
   let pending: GitImportBatchInput['deployments'] = [];
@@ -302,7 +320,7 @@ export async function importGitHistory(
       for (const p of up) stack.push(p);
     }
     if (recorded.has(tag.name)) continue;
-    const capped = shas.length > GIT_IMPORT_MAX_LINKS ? shas.slice(0, GIT_IMPORT_MAX_LINKS) : shas;
+    const capped = (shas.length > GIT_IMPORT_MAX_LINKS ? shas.slice(0, GIT_IMPORT_MAX_LINKS) : shas).sort();
     for (let from = 0; from === 0 || from < capped.length; from += linksPerRequest) {
       const part = capped.slice(from, from + linksPerRequest);
       if (pending.length >= 100 || pendingShas + part.length > linksPerRequest) await flush();
@@ -326,7 +344,7 @@ export async function importGitHistory(
   // ---- where this import stopped (only once everything before it is stored)
   const tips = [...new Set([...heads, ...reached])].slice(0, 10_000);
   const unchanged = read === 0 && fresh.length === 0 && tips.every((t) => state.tips.includes(t));
-  if (!unchanged) await sink.send({ service_id: options.service, commits: [], deployments: [], tips });
+  if (!unchanged) await sink.send({ service_id: options.service, deployments: [], tips });
   return {
     commits_read: read,
     commits_created: created,
@@ -334,6 +352,27 @@ export async function importGitHistory(
     deployments_created: deploymentsCreated,
     deployments_existing: deploymentsExisting,
     already_imported: unchanged,
+  };
+}
+
+/**
+ * The batch's commits in sha order: the server's inserts then walk the (sha-keyed) indexes in
+ * order instead of jumping about them (a quarter less CPU for SQLite's inserts of 100,000 rows
+ * sorted 10,000 at a time, in a micro-benchmark).
+ */
+function bySha(columns: GitCommitColumnsInput): GitCommitColumnsInput {
+  const order = columns.sha.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = columns.sha[a] as string;
+    const y = columns.sha[b] as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const pick = <T>(values: T[]) => order.map((i) => values[i] as T);
+  return {
+    sha: pick(columns.sha),
+    committed_at: pick(columns.committed_at),
+    authored_at: pick(columns.authored_at),
+    message: pick(columns.message),
   };
 }
 

@@ -1,10 +1,20 @@
 import path from 'node:path';
-import { type GitImportResult, type GitImportState, gitImportBatchSchema } from '@engops/contracts';
+import {
+  GIT_IMPORT_MAX_COLUMN_COMMITS,
+  type GitImportResult,
+  type GitImportState,
+  gitImportBatchSchema,
+} from '@engops/contracts';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { printJson, say, TARGET_HELP } from '../../output.ts';
 import { onServerOrLocal, validateBody } from '../../target.ts';
-import { type GitImportBatchInput, type GitImportSummary, importGitHistory } from './git-import.ts';
+import {
+  DEFAULT_GIT_BATCH,
+  type GitImportBatchInput,
+  type GitImportSummary,
+  importGitHistory,
+} from './git-import.ts';
 
 const FLAGS = { service_id: '--service', 'deployments.0.environment': '--env' };
 
@@ -12,7 +22,6 @@ const FLAGS = { service_id: '--service', 'deployments.0.environment': '--env' };
 function flagFields(batch: GitImportBatchInput): GitImportBatchInput {
   return {
     service_id: batch.service_id,
-    commits: [],
     deployments: batch.deployments.slice(0, 1).map((d) => ({ ...d, shas: [] })),
   };
 }
@@ -28,8 +37,8 @@ export function registerImportCommands(program: Command): void {
     .option('--env <environment>', 'environment of the tag deployments (default: the production environment)')
     .option(
       '--batch <n>',
-      "commits per request (at most 5000; a tag's commit list goes in parts of 3 times that)",
-      '5000',
+      `commits per request (at most ${GIT_IMPORT_MAX_COLUMN_COMMITS}; a tag's commit list goes in parts of 3 times that, at most 50000)`,
+      String(DEFAULT_GIT_BATCH),
     )
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as JSON')
@@ -88,7 +97,7 @@ ${TARGET_HELP}`,
           deployTags: options.deployTags,
           ref: options.ref,
           environment: options.env,
-          batchSize: Number(options.batch) || 5000,
+          batchSize: Number(options.batch) || DEFAULT_GIT_BATCH,
           // Without a bar the commits are not counted at all (one walk of the history fewer).
           onProgress: bar ? onProgress : undefined,
         };

@@ -1,6 +1,7 @@
 import {
   createDeploymentSchema,
   createRepositoryMappingSchema,
+  deploymentCommitsSchema,
   deploymentSchema,
   doraEvidenceQuerySchema,
   doraEvidenceSchema,
@@ -8,6 +9,7 @@ import {
   doraReportSchema,
   doraTrendQuerySchema,
   doraTrendSchema,
+  GIT_IMPORT_BODY_LIMIT,
   githubIntegrationSchema,
   githubIntegrationViewSchema,
   gitImportBatchSchema,
@@ -67,6 +69,17 @@ export function doraRoutes(dora: DoraService): RouteSpec[] {
       response: deploymentSchema,
       errors: [404],
       handler: ({ params, authorize }) => dora.get(params.id, authorize),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/deployments/:id/commits',
+      summary: 'The commits a deployment shipped, with the lead time of those it shipped first',
+      tags,
+      auth: 'dora.read',
+      params: idParamsSchema,
+      response: deploymentCommitsSchema,
+      errors: [404],
+      handler: ({ params, authorize }) => dora.commits(params.id, authorize),
     }),
     defineRoute({
       method: 'GET',
@@ -134,6 +147,7 @@ export function doraRoutes(dora: DoraService): RouteSpec[] {
       tags,
       auth: 'deployments.write',
       body: gitImportBatchSchema,
+      bodyLimit: GIT_IMPORT_BODY_LIMIT,
       response: gitImportResultSchema,
       errors: [400, 404, 409],
       handler: async ({ body, audit, authorize }) => {
@@ -148,11 +162,18 @@ export function doraRoutes(dora: DoraService): RouteSpec[] {
       summary: 'Explicit repository -> service mappings (used before repository_url matching)',
       tags,
       auth: 'dora.read',
-      query: z.strictObject({ service_id: z.string().min(1).max(200).optional() }),
+      query: z
+        .strictObject({
+          service_id: z.string().min(1).max(200).optional(),
+          team_id: z.string().min(1).max(200).optional(),
+        })
+        .refine((q) => !(q.service_id && q.team_id), {
+          path: ['team_id'],
+          message: 'give service_id or team_id, not both',
+        }),
       response: z.object({ items: z.array(repositoryMappingSchema) }),
       errors: [404],
-      handler: ({ query, principal, authorize }) =>
-        dora.listRepositories(principal, authorize, query.service_id),
+      handler: ({ query, principal, authorize }) => dora.listRepositories(principal, authorize, query),
     }),
     defineRoute({
       method: 'POST',

@@ -1,6 +1,7 @@
 import type {
   CreateDeployment,
   Deployment,
+  DeploymentCommits,
   DoraEvidence,
   DoraMetric,
   DoraReport,
@@ -385,6 +386,8 @@ export function createDoraService(deps: {
       link?: string[];
       /** Record it inside this transaction (a git import's batch) instead of one of its own. */
       tx?: Db;
+      /** The caller links the commits shipped and records their changes (a git import's tags, at once). */
+      deferShipped?: boolean;
     },
   ): Promise<Deployment> {
     const { source, service } = options;
@@ -452,10 +455,10 @@ export function createDoraService(deps: {
         if (commits.length === 0 && options.inferCommits) shipped = await linkInferredCommits(tx, row);
         else {
           shipped = [...new Set([input.commit_sha, ...commits.map((c) => c.sha), ...(options.link ?? [])])];
-          await repo.linkCommits(tx, row.id, service.id, shipped);
+          if (!options.deferShipped) await repo.linkCommits(tx, row.id, service.id, shipped);
         }
         const count = shipped.length;
-        if (row.status === 'success') await repo.recordChanges(tx, row, shipped);
+        if (row.status === 'success' && !options.deferShipped) await repo.recordChanges(tx, row, shipped);
         if (row.rollback_of) await repo.markRolledBack(tx, row.rollback_of);
         await tx.updateTable('deployments').set({ commit_count: count }).where('id', '=', row.id).execute();
         const view = deploymentView({ ...row, commit_count: count });
@@ -705,22 +708,33 @@ export function createDoraService(deps: {
       const at = clock.now().toISOString();
       const { dora } = await policy.current();
       // One transaction per batch: its commits, its tag deployments, the import state, the audit.
-      return db.transaction().execute(async (tx) => {
-        const n = await repo.upsertCommits(
-          tx,
-          input.commits.map((c) => ({
+      const rows = input.commits.map((c) => ({
+        service_id: service.id,
+        sha: c.sha,
+        committed_at: iso(c.committed_at),
+        authored_at: c.authored_at ? iso(c.authored_at) : null,
+        message: c.message ?? null,
+        created_at: at,
+      }));
+      // The columnar form arrives checked and in stored form (contracts' gitCommitColumnsSchema).
+      const columns = input.columns;
+      if (columns)
+        for (let i = 0; i < columns.sha.length; i++)
+          rows.push({
             service_id: service.id,
-            sha: c.sha,
-            committed_at: iso(c.committed_at),
-            authored_at: c.authored_at ? iso(c.authored_at) : null,
-            message: c.message ?? null,
+            sha: columns.sha[i] as string,
+            committed_at: columns.committed_at[i] as string,
+            authored_at: columns.authored_at[i] ?? null,
+            message: columns.message[i] ?? null,
             created_at: at,
-          })),
-        );
+          });
+      const received = rows.length;
+      return db.transaction().execute(async (tx) => {
+        const n = await repo.upsertCommits(tx, rows);
         await repo.fillCommitTimes(
           tx,
           service.id,
-          input.commits.map((c) => c.sha),
+          rows.map((c) => c.sha),
         );
         const previous = await repo.getGitImport(tx, service.id);
         const state = previous
@@ -741,7 +755,7 @@ export function createDoraService(deps: {
           targetId: service.id,
           teamId: service.team_id,
           after: {
-            commits_received: input.commits.length,
+            commits_received: received,
             commits_created: n,
             tags: input.deployments.map((d) => d.tag),
             ...(input.tips ? { tips: input.tips } : {}),
@@ -749,21 +763,28 @@ export function createDoraService(deps: {
         });
         let deploymentsCreated = 0;
         let deploymentsExisting = 0;
+        // The new tags' commit links and changes (per environment), recorded together after the loop.
+        const changes = new Map<string, Array<{ deployment: Deployment; shas: string[] }>>();
         for (const d of input.deployments) {
-          const externalId = `tag:${d.tag}`;
-          const existing = await repo.findByExternalId(tx, 'git', externalId);
+          // Tags are per repository, so the external id names the service (two services' v1.0.0
+          // are two deployments); `tag:<name>` is the form of imports before it did.
+          const externalId = `tag:${service.id}:${d.tag}`;
+          const legacy = await repo.findByExternalId(tx, 'git', `tag:${d.tag}`);
+          const existing =
+            (await repo.findByExternalId(tx, 'git', externalId)) ??
+            (legacy?.service_id === service.id ? legacy : undefined);
           if (existing) {
             // A tag whose commits did not fit one request: the rest of them, linked idempotently.
-            if (existing.service_id === service.id && d.shas.length)
-              await appendLinks(tx, ctx, existing, d.shas, service);
+            if (d.shas.length) await appendLinks(tx, ctx, existing, d.shas, service);
             deploymentsExisting++;
             continue;
           }
-          await recordDeployment(
+          const environment = d.environment ?? dora.production_environment;
+          const deployment = await recordDeployment(
             ctx,
             {
               service_id: service.id,
-              environment: d.environment ?? dora.production_environment,
+              environment,
               version: d.tag,
               commit_sha: d.commit_sha,
               status: 'success',
@@ -771,12 +792,23 @@ export function createDoraService(deps: {
               finished_at: d.finished_at,
               external_id: externalId,
             },
-            { source: 'git', service, link: d.shas, tx },
+            { source: 'git', service, link: d.shas, tx, deferShipped: true },
           );
+          const group = changes.get(environment) ?? [];
+          group.push({ deployment, shas: [d.commit_sha, ...d.shas] });
+          changes.set(environment, group);
           deploymentsCreated++;
         }
+        for (const [environment, items] of changes) {
+          await repo.linkCommitsMany(
+            tx,
+            service.id,
+            items.map((i) => ({ deploymentId: i.deployment.id, shas: i.shas })),
+          );
+          await repo.recordChangesMany(tx, service.id, environment, items);
+        }
         return {
-          commits_received: input.commits.length,
+          commits_received: received,
           commits_created: n,
           deployments_created: deploymentsCreated,
           deployments_existing: deploymentsExisting,
@@ -786,8 +818,12 @@ export function createDoraService(deps: {
 
     // ---- explicit repository -> service mappings
 
-    async listRepositories(principal: Principal, authorize: Authorize, serviceId?: string) {
-      const serviceIds = await resolveScope({ service_id: serviceId }, principal, authorize);
+    async listRepositories(
+      principal: Principal,
+      authorize: Authorize,
+      scope: { service_id?: string | undefined; team_id?: string | undefined },
+    ) {
+      const serviceIds = await resolveScope(scope, principal, authorize);
       return { items: (await repo.listRepositoryMappings(db, serviceIds)).map(mappingView) };
     },
 
@@ -900,6 +936,30 @@ export function createDoraService(deps: {
       };
     },
 
+    /** The commits a deployment shipped, each with its first deployment there and lead time. */
+    async commits(id: string, authorize: Authorize): Promise<DeploymentCommits> {
+      const row = await repo.getDeployment(db, id);
+      if (!row) throw new AppError('DORA_DEPLOYMENT_NOT_FOUND', `No deployment has id ${id}.`);
+      const service = await catalog.getService(row.service_id);
+      authorize('dora.read', service.team_id);
+      const rows = await repo.deploymentCommits(db, row, EVIDENCE_LIMIT + 1);
+      return {
+        deployment_id: row.id,
+        items: rows.slice(0, EVIDENCE_LIMIT).map((c) => {
+          const first = c.first_deployment_id ?? null;
+          return {
+            sha: c.sha,
+            committed_at: c.committed_at ?? null,
+            authored_at: c.authored_at ?? null,
+            message: c.message ?? null,
+            first_deployment_id: first,
+            lead_seconds: first === row.id && c.lead_seconds != null ? Number(c.lead_seconds) : null,
+          };
+        }),
+        truncated: rows.length > EVIDENCE_LIMIT,
+      };
+    },
+
     async get(id: string, authorize: Authorize): Promise<Deployment> {
       const row = await repo.getDeployment(db, id);
       if (!row) throw new AppError('DORA_DEPLOYMENT_NOT_FOUND', `No deployment has id ${id}.`);
@@ -973,6 +1033,7 @@ export function createDoraService(deps: {
                 triggered_at: i.triggered_at,
                 restored_at: i.mitigated_at ?? i.resolved_at,
                 restore_seconds: restoreSeconds(i),
+                caused_by_deployment_id: i.caused_by_deployment_id,
               }))
           : [];
       const judged = deploymentRows.map((d) => {

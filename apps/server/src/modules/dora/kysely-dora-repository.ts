@@ -107,6 +107,33 @@ export function createDoraRepository() {
           on conflict (deployment_id, sha) do nothing`.execute(db);
       }
     },
+    /**
+     * `linkCommits` for several deployments of one service at once (a git import's tags): one
+     * statement, the rows in sha order (the (service_id, sha) index is walked in order).
+     */
+    async linkCommitsMany(
+      db: Db,
+      serviceId: string,
+      items: Array<{ deploymentId: string; shas: string[] }>,
+    ): Promise<void> {
+      const rows: Array<[string, string]> = [];
+      for (const { deploymentId, shas } of items)
+        for (const sha of new Set(shas)) rows.push([sha, deploymentId]);
+      rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const part of chunks(rows, BULK)) {
+        const source = bulkRows(
+          db,
+          [
+            ['sha', 'text'],
+            ['deployment_id', 'text'],
+          ],
+          part,
+        );
+        await sql`insert into deployment_commits (deployment_id, service_id, sha)
+          select deployment_id, ${serviceId}, sha from (${source}) as s where true
+          on conflict (deployment_id, sha) do nothing`.execute(db);
+      }
+    },
     async countLinks(db: Db, deploymentId: string): Promise<number> {
       const row = await db
         .selectFrom('deployment_commits')
@@ -295,8 +322,78 @@ export function createDoraRepository() {
           where excluded.deployed_at < dora_changes.deployed_at`.execute(db);
       }
     },
+    /**
+     * `recordChanges` for several successful deployments of one service and environment at once
+     * (a git import's tags): one statement per table for all of them, the rows in sha order so
+     * that the sha-keyed indexes are walked in order. A commit two of them shipped stays with the
+     * earlier-finishing one, as with `recordChanges` one at a time.
+     */
+    async recordChangesMany(
+      db: Db,
+      serviceId: string,
+      environment: string,
+      items: Array<{ deployment: { id: string; finished_at: string }; shas: string[] }>,
+    ): Promise<void> {
+      const rows: Array<[string, string, string, number]> = [];
+      for (const { deployment, shas } of items) {
+        const deployedMs = Date.parse(deployment.finished_at);
+        for (const sha of new Set(shas)) rows.push([sha, deployment.id, deployment.finished_at, deployedMs]);
+      }
+      // Stable: of one sha, the earliest finish first, then the order given; only that one is
+      // kept (one statement may not touch a row twice, and it is the one that would stay).
+      rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[3] - b[3]));
+      const firsts = rows.filter((r, i) => i === 0 || (rows[i - 1] as (typeof rows)[number])[0] !== r[0]);
+      const postgres = isPostgres(db);
+      const epochMs = (column: string) =>
+        postgres
+          ? `(extract(epoch from ${column}::timestamptz) * 1000)::bigint`
+          : `cast(round(unixepoch(${column}, 'subsec') * 1000) as integer)`;
+      for (const part of chunks(firsts, BULK)) {
+        const source = bulkRows(
+          db,
+          [
+            ['sha', 'text'],
+            ['deployment_id', 'text'],
+            ['deployed_at', 'text'],
+            ['deployed_ms', 'bigint'],
+          ],
+          part,
+        );
+        const deployedMs = postgres ? 's.deployed_ms' : 'cast(s.deployed_ms as integer)';
+        await sql`with w as materialized (
+            select s.sha, s.deployment_id, s.deployed_at, ${sql.raw(deployedMs)} as deployed_ms,
+              c.committed_at, ${sql.raw(epochMs('c.committed_at'))} as committed_ms
+            from (${source}) as s
+            left join commits c on c.service_id = ${serviceId} and c.sha = s.sha
+          ), g as materialized (
+            select w.sha, w.deployment_id, w.deployed_at, w.committed_at, case when w.committed_at is null
+              then null when w.deployed_ms > w.committed_ms then w.deployed_ms - w.committed_ms else 0 end as lead_ms
+            from w
+          )
+          insert into dora_changes
+            (service_id, sha, environment, deployment_id, deployed_at, committed_at, lead_seconds, lead_bucket)
+          select ${serviceId}, g.sha, ${environment}, g.deployment_id, g.deployed_at, g.committed_at,
+            g.lead_ms / 1000.0,
+            case when g.lead_ms is null then null else ${sql.raw(leadBucketSql('(g.lead_ms / 1000)'))} end
+          from g where true
+          on conflict (service_id, sha, environment) do update set
+            deployment_id = excluded.deployment_id, deployed_at = excluded.deployed_at,
+            committed_at = excluded.committed_at, lead_seconds = excluded.lead_seconds,
+            lead_bucket = excluded.lead_bucket
+          where excluded.deployed_at < dora_changes.deployed_at`.execute(db);
+      }
+    },
     /** Commits learnt after a deployment shipped them get their lead time now (from the commits table). */
     async fillCommitTimes(db: Db, serviceId: string, shas: string[]): Promise<void> {
+      if (shas.length === 0) return;
+      // A service without changes yet (a first git import) has nothing waiting: one index probe.
+      const any = await db
+        .selectFrom('dora_changes')
+        .select('sha')
+        .where('service_id', '=', serviceId)
+        .limit(1)
+        .executeTakeFirst();
+      if (!any) return;
       for (const part of chunks([...new Set(shas)], BULK)) {
         const source = bulkRows(
           db,
@@ -348,17 +445,20 @@ export function createDoraRepository() {
         reworked: Number(row.reworked),
       };
     },
-    /** Deployments some incident of these services names as its cause (a responder's confirmed link). */
+    /**
+     * Deployments of these services that some incident names as its cause (a responder's confirmed
+     * link), whichever service the incident is on: a deployment of a shared service can break
+     * another one, and it is the deployment's own change failure rate that it counts against.
+     */
     async causedDeploymentIds(db: Db, serviceIds: string[] | null): Promise<string[]> {
       if (serviceIds?.length === 0) return [];
       let q = db
         .selectFrom('incidents')
-        .select('caused_by_deployment_id')
-        .distinct()
-        .where('caused_by_deployment_id', 'is not', null);
-      if (serviceIds) q = q.where('service_id', 'in', serviceIds);
-      const rows = await q.execute();
-      return rows.flatMap((r) => (r.caused_by_deployment_id ? [r.caused_by_deployment_id] : []));
+        .innerJoin('deployments', 'deployments.id', 'incidents.caused_by_deployment_id')
+        .select('deployments.id')
+        .distinct();
+      if (serviceIds) q = q.where('deployments.service_id', 'in', serviceIds);
+      return (await q.execute()).map((r) => r.id);
     },
     /** Of these deployment ids, how many are in the window and not already failed by status or rollback. */
     async countOtherwiseSound(db: Db, f: MetricFilter, ids: string[]): Promise<number> {
@@ -456,6 +556,36 @@ export function createDoraRepository() {
         .limit(limit);
       if (f.serviceIds) q = q.where('service_id', 'in', f.serviceIds);
       return q.execute();
+    },
+    /**
+     * The commits a deployment shipped (at most `limit`, newest commit first), each with the
+     * deployment that first shipped it to this environment and its lead time there.
+     */
+    async deploymentCommits(db: Db, deployment: { id: string; environment: string }, limit: number) {
+      return db
+        .selectFrom('deployment_commits as dc')
+        .leftJoin('commits as c', (j) =>
+          j.onRef('c.service_id', '=', 'dc.service_id').onRef('c.sha', '=', 'dc.sha'),
+        )
+        .leftJoin('dora_changes as ch', (j) =>
+          j
+            .onRef('ch.service_id', '=', 'dc.service_id')
+            .onRef('ch.sha', '=', 'dc.sha')
+            .on('ch.environment', '=', deployment.environment),
+        )
+        .select([
+          'dc.sha as sha',
+          'c.committed_at as committed_at',
+          'c.authored_at as authored_at',
+          'c.message as message',
+          'ch.deployment_id as first_deployment_id',
+          'ch.lead_seconds as lead_seconds',
+        ])
+        .where('dc.deployment_id', '=', deployment.id)
+        .orderBy('c.committed_at', 'desc')
+        .orderBy('dc.sha')
+        .limit(limit)
+        .execute();
     },
     getGitImport(db: Db, serviceId: string) {
       return db

@@ -1,5 +1,5 @@
 import type { DoraEvidence, DoraReport, DoraTier } from '@engops/contracts';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, fetchAll } from '../../app/api-client.ts';
 import { formatDateTime } from '../../app/format.ts';
@@ -11,6 +11,7 @@ import { SelectField } from '../../ui/field.tsx';
 import { PageHeader } from '../../ui/page-header.tsx';
 import { type Column, Table } from '../../ui/table.tsx';
 import { DoraTrendChart } from './dora-chart.tsx';
+import { DeploymentCommitsPanel } from './dora-deployment-commits.tsx';
 import {
   DEFAULT_THRESHOLDS,
   type DoraThresholds,
@@ -23,6 +24,8 @@ import {
   tileValue,
   windowOf,
 } from './dora-format.ts';
+import { IncidentCause } from './dora-incident-cause.tsx';
+import { DoraRepositories } from './dora-repositories.tsx';
 import { DoraStyles } from './dora-styles.tsx';
 
 type EvidenceMetric = TileMetric | 'rework_rate';
@@ -217,10 +220,20 @@ export function DoraPage() {
         <section className="dora-evidence" aria-labelledby="dora-evidence-heading">
           <h2 id="dora-evidence-heading">Evidence: {METRIC_LABEL[metric] ?? metric}</h2>
           <ErrorBanner error={evidence.error} onRetry={evidence.reload} />
-          {evidence.data ? <EvidenceTables evidence={evidence.data} serviceName={serviceName} /> : null}
+          {evidence.data ? (
+            <EvidenceTables
+              evidence={evidence.data}
+              serviceName={serviceName}
+              onChanged={() => {
+                evidence.reload();
+                data.reload();
+              }}
+            />
+          ) : null}
           {evidence.loading ? <p aria-live="polite">Loading evidence…</p> : null}
         </section>
       ) : null}
+      {services.data ? <DoraRepositories scopeQuery={scopeQuery} services={services.data} /> : null}
     </>
   );
 }
@@ -228,11 +241,16 @@ export function DoraPage() {
 function EvidenceTables({
   evidence,
   serviceName,
+  onChanged,
 }: {
   evidence: DoraEvidence;
   serviceName: Map<string, string>;
+  onChanged: () => void;
 }) {
   const name = (id: string) => serviceName.get(id) ?? id;
+  const [opened, setOpened] = useState<{ id: string; label: string } | null>(null);
+  const labelOf = (d: { version: string | null; commit_sha: string }) =>
+    d.version ?? d.commit_sha.slice(0, 10);
   type Dep = DoraEvidence['deployments'][number];
   type Change = DoraEvidence['changes'][number];
   type Inc = DoraEvidence['incidents'][number];
@@ -247,6 +265,21 @@ function EvidenceTables({
       key: 'failed',
       header: 'Counted as failed',
       cell: (d) => (d.failed ? `yes (${d.failure_reasons.join(', ')})` : 'no'),
+    },
+    {
+      key: 'commits',
+      header: <span className="visually-hidden">Commits</span>,
+      kind: 'actions',
+      cell: (d) => (
+        <Button
+          small
+          onClick={() => setOpened({ id: d.id, label: labelOf(d) })}
+          aria-label={`Commits of ${labelOf(d)}`}
+          aria-pressed={opened?.id === d.id}
+        >
+          Commits
+        </Button>
+      ),
     },
   ];
   const changeColumns: Column<Change>[] = [
@@ -270,6 +303,13 @@ function EvidenceTables({
       header: 'Time to restore',
       kind: 'number',
       cell: (i) => (i.restore_seconds === null ? 'not restored' : formatSeconds(i.restore_seconds)),
+    },
+    {
+      key: 'cause',
+      header: 'Caused by deployment',
+      cell: (i) => (
+        <IncidentCause incidentId={i.id} confirmedId={i.caused_by_deployment_id} onConfirmed={onChanged} />
+      ),
     },
   ];
   const kind = evidence.metric;
@@ -300,6 +340,9 @@ function EvidenceTables({
           empty="No production deployments in this window."
         />
       )}
+      {opened && kind !== 'lead_time' && kind !== 'time_to_restore' ? (
+        <DeploymentCommitsPanel key={opened.id} deploymentId={opened.id} label={opened.label} />
+      ) : null}
       {evidence.truncated ? <p className="dora-basis">Only the first 1000 records are shown.</p> : null}
     </>
   );
