@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -9,6 +10,7 @@ import {
   type Driver,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   type TransactionSettings,
 } from 'kysely';
@@ -158,6 +160,150 @@ function checkpointOffThread(sqlite: SQLite.Database, file: string): () => Promi
     await exited;
     clearTimeout(timer);
   };
+}
+
+/**
+ * Commits whose durability is awaited off the main thread. PostgreSQL: the commit itself
+ * (synchronous_commit), `deferred` is false. SQLite in WAL mode with synchronous=FULL: the
+ * transaction commits with synchronous=NORMAL (its WAL frames are written, not yet fsynced), and
+ * `durable()` fdatasyncs the WAL file on libuv's thread pool instead of the main thread. An
+ * fdatasync of the WAL that starts after a commit covers it, so once it returns the commit is as
+ * durable as a FULL commit (which is exactly that fsync, done inline). A caller must not act on
+ * the outcome (answer a client, run a claimed job, count a job done) before `durable()` resolved.
+ * See docs/adr/0005-ingest-wal-sync-off-main-thread.md.
+ */
+export interface DeferredSync {
+  /** True when commits made through `transaction` need `durable()` (SQLite WAL at FULL). */
+  readonly deferred: boolean;
+  /** Runs `work` in a transaction whose commit may not be durable yet. */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, one statement committing on its own (no transaction held across awaits, so
+   * another connection of this process never waits on it), whose commit may not be durable yet.
+   */
+  statement<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /** Resolves once every transaction committed before the call is durable. */
+  durable(): Promise<void>;
+}
+
+/** SQLite's synchronous levels: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+const SYNC_NORMAL = 1;
+const SYNC_FULL = 2;
+/** WAL syncs in flight at once; later callers share the next one. */
+const MAX_SYNCS = 2;
+
+const inlineSync = (db: Db): DeferredSync => ({
+  deferred: false,
+  transaction: (work) => db.transaction().execute(work),
+  statement: (work) => work(db),
+  durable: () => Promise.resolve(),
+});
+
+async function detectDeferredSync(db: Db): Promise<DeferredSync> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return inlineSync(db);
+  const one = async <R>(query: string) => (await db.executeQuery<R>(CompiledQuery.raw(query))).rows[0];
+  const mode = await one<{ journal_mode: string }>('pragma journal_mode');
+  const level = await one<{ synchronous: number }>('pragma synchronous');
+  const file = (
+    await db.executeQuery<{ name: string; file: string }>(CompiledQuery.raw('pragma database_list'))
+  ).rows.find((r) => r.name === 'main')?.file;
+  // In memory, another journal mode, or an operator's own lower setting: commit as configured.
+  if (mode?.journal_mode !== 'wal' || !file || !level || Number(level.synchronous) < SYNC_FULL)
+    return inlineSync(db);
+  const restore = CompiledQuery.raw(`pragma synchronous = ${Number(level.synchronous)}`);
+  const deferred = CompiledQuery.raw(`pragma synchronous = ${SYNC_NORMAL}`);
+  const wal = `${file}-wal`;
+
+  // One descriptor of the WAL, kept while syncs keep coming (the file lives as long as this
+  // process's connection is open) and closed after a second without any.
+  let handle: Promise<FileHandle> | undefined;
+  let syncing = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const closeHandle = () => {
+    const h = handle;
+    handle = undefined;
+    h?.then((fh) => fh.close()).catch(() => {});
+  };
+  const syncWal = async () => {
+    syncing++;
+    try {
+      handle ??= open(wal, 'r');
+      await (await handle).datasync();
+    } catch (error) {
+      closeHandle();
+      // No WAL file: the last connection closed, and checkpointed (with fsync) before deleting it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    } finally {
+      syncing--;
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        if (syncing === 0) closeHandle();
+      }, 1000);
+      idle.unref();
+    }
+  };
+  let inFlight = 0;
+  let waiting: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  const start = (): Promise<void> => {
+    inFlight++;
+    return syncWal().finally(() => {
+      inFlight--;
+      if (waiting.length > 0 && inFlight < MAX_SYNCS) {
+        const next = waiting;
+        waiting = [];
+        start().then(
+          () => {
+            for (const w of next) w.resolve();
+          },
+          (error: unknown) => {
+            for (const w of next) w.reject(error);
+          },
+        );
+      }
+    });
+  };
+
+  /**
+   * The level can change only outside a transaction; the connection is ours meanwhile, so no other
+   * write commits at NORMAL.
+   */
+  const atNormal = <T>(work: (connection: Db) => Promise<T>): Promise<T> =>
+    db.connection().execute(async (connection) => {
+      await connection.executeQuery(deferred);
+      try {
+        return await work(connection);
+      } finally {
+        await connection.executeQuery(restore);
+      }
+    });
+
+  return {
+    deferred: true,
+    transaction: (work) => atNormal((connection) => connection.transaction().execute(work)),
+    statement: atNormal,
+    durable() {
+      if (inFlight < MAX_SYNCS) return start();
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+  };
+}
+
+const deferredSyncs = new WeakMap<Db, Promise<DeferredSync>>();
+
+/**
+ * The deferred-sync commit path of `db`, detected once per Kysely instance and shared by its
+ * callers (alert ingestion's group commits, the job worker's claims and outcomes), so that their
+ * WAL syncs coalesce.
+ */
+export function deferredSync(db: Db): Promise<DeferredSync> {
+  let found = deferredSyncs.get(db);
+  if (!found) {
+    found = detectDeferredSync(db);
+    deferredSyncs.set(db, found);
+    // A failed detection (database closing) is tried again by the next caller.
+    found.catch(() => deferredSyncs.delete(db));
+  }
+  return found;
 }
 
 export function createDatabase(config: DatabaseConfig): DatabaseHandle {

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../../../../test-support/engines.ts';
-import { createDatabase, type DatabaseHandle } from '../db/database.ts';
+import { createDatabase, type DatabaseHandle, deferredSync } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { fixedClock } from './clock.ts';
 import {
@@ -362,6 +363,85 @@ for (const engine of ENGINES) {
       const second = createDatabase(database.config);
       extraHandles.push(second);
       await drainConcurrently([database.handle, second]);
+    });
+
+    it('enqueues with a dedupe key once per key, returning the first id, and stores every column', async () => {
+      const q = queue();
+      const first = await q.enqueue(db(), {
+        kind: 'test.dedupe',
+        payload: { n: 1 },
+        dedupeKey: 'key-a',
+        maxAttempts: 3,
+        runAt: new Date('2025-03-10T10:00:00.000Z'),
+      });
+      expect(await q.enqueue(db(), { kind: 'test.dedupe', payload: { n: 2 }, dedupeKey: 'key-a' })).toBe(
+        first,
+      );
+      const other = await q.enqueue(db(), { kind: 'test.dedupe', dedupeKey: 'key-b' });
+      expect(other).not.toBe(first);
+      const plain = await q.enqueue(db(), { kind: 'test.plain' });
+      expect(await row(first)).toEqual({
+        id: first,
+        kind: 'test.dedupe',
+        payload: '{"n":1}',
+        status: 'pending',
+        run_at: '2025-03-10T10:00:00.000Z',
+        attempts: 0,
+        max_attempts: 3,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        dedupe_key: 'key-a',
+        created_at: START,
+        updated_at: START,
+        finished_at: null,
+      });
+      expect(await row(plain)).toMatchObject({
+        kind: 'test.plain',
+        payload: 'null',
+        run_at: START,
+        max_attempts: 5,
+        dedupe_key: null,
+      });
+      const keys = await db().selectFrom('jobs').select('dedupe_key').execute();
+      expect(keys.map((k) => k.dedupe_key ?? '(none)').sort()).toEqual(['(none)', 'key-a', 'key-b']);
+    });
+
+    it('commits a claim before its handler runs and the outcome before drain returns; no write stays at synchronous=NORMAL', async () => {
+      // Another connection (another process, as far as SQLite knows) sees what the worker committed.
+      const observer = createDatabase(database.config);
+      extraHandles.push(observer);
+      const seen: Array<{ status: string; attempts: number; lease_owner: string | null }> = [];
+      const w = worker();
+      w.register('test.observe', async (job) => {
+        seen.push(
+          await observer.db
+            .selectFrom('jobs')
+            .select(['status', 'attempts', 'lease_owner'])
+            .where('id', '=', job.id)
+            .executeTakeFirstOrThrow(),
+        );
+      });
+      const id = await queue().enqueue(db(), { kind: 'test.observe' });
+      expect(await w.drain()).toBe(1);
+      expect(seen).toEqual([{ status: 'running', attempts: 1, lease_owner: w.id }]);
+      expect(
+        await observer.db
+          .selectFrom('jobs')
+          .select(['status', 'lease_owner'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow(),
+      ).toEqual({ status: 'done', lease_owner: null });
+      const sync = await deferredSync(db());
+      // SQLite in WAL mode at FULL: claims and outcomes sync the WAL off the main thread.
+      expect(sync.deferred).toBe(engine === 'sqlite');
+      if (engine === 'sqlite') {
+        const level = async (on = db()) =>
+          Number((await sql<{ synchronous: number }>`pragma synchronous`.execute(on)).rows[0]!.synchronous);
+        expect(await sync.statement((conn) => level(conn))).toBe(1);
+        await sync.durable();
+        expect(await level()).toBe(2);
+      }
     });
   });
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Db, Engine } from '../db/database.ts';
+import { type Db, deferredSync, type Engine } from '../db/database.ts';
 import type { JobsTable } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { newId } from './ids.ts';
@@ -64,37 +64,87 @@ export function backoffMs(attempt: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempt - 1), 10 * 60_000);
 }
 
+/** The columns of a new job row, in the order `enqueue` passes their values. */
+const JOB_COLUMNS = [
+  'id',
+  'kind',
+  'payload',
+  'status',
+  'run_at',
+  'attempts',
+  'max_attempts',
+  'lease_owner',
+  'lease_until',
+  'last_error',
+  'dedupe_key',
+  'created_at',
+  'updated_at',
+  'finished_at',
+] as const;
+const COLUMN_SENTINEL = '\u0000engops-job-column:';
+
+/**
+ * The INSERT of a new job, built and compiled by Kysely once per queue and then run with new
+ * values (jobs are enqueued inside hot transactions, e.g. one page job per incident an alert
+ * opens). With a dedupe key it inserts nothing on a conflict and returns the new id otherwise.
+ */
+function compiledJobInsert(db: Db, dedupe: boolean) {
+  const values = Object.fromEntries(JOB_COLUMNS.map((c) => [c, `${COLUMN_SENTINEL}${c}`]));
+  const insert = db.insertInto('jobs').values(values as never);
+  const query = dedupe
+    ? insert
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .compile()
+    : insert.compile();
+  const order = query.parameters.map((p) => {
+    const column =
+      typeof p === 'string' && p.startsWith(COLUMN_SENTINEL) ? p.slice(COLUMN_SENTINEL.length) : '';
+    const index = JOB_COLUMNS.indexOf(column as (typeof JOB_COLUMNS)[number]);
+    if (index < 0) throw new Error(`compiledJobInsert: unexpected parameter ${String(p)}`);
+    return index;
+  });
+  return (row: readonly unknown[]) => ({ ...query, parameters: order.map((i) => row[i]) });
+}
+
 export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
+  let plain: ReturnType<typeof compiledJobInsert> | undefined;
+  let deduped: ReturnType<typeof compiledJobInsert> | undefined;
   return {
     async enqueue(db, options) {
       const now = deps.clock.now().toISOString();
       const id = newId('job');
-      const query = db.insertInto('jobs').values({
+      // In JOB_COLUMNS order.
+      const row = [
         id,
-        kind: options.kind,
-        payload: JSON.stringify(options.payload ?? null),
-        status: 'pending',
-        run_at: (options.runAt ?? deps.clock.now()).toISOString(),
-        attempts: 0,
-        max_attempts: options.maxAttempts ?? 5,
-        lease_owner: null,
-        lease_until: null,
-        last_error: null,
-        dedupe_key: options.dedupeKey ?? null,
-        created_at: now,
-        updated_at: now,
-        finished_at: null,
-      });
+        options.kind,
+        JSON.stringify(options.payload ?? null),
+        'pending',
+        (options.runAt ?? deps.clock.now()).toISOString(),
+        0,
+        options.maxAttempts ?? 5,
+        null,
+        null,
+        null,
+        options.dedupeKey ?? null,
+        now,
+        now,
+        null,
+      ];
       if (options.dedupeKey) {
-        await query.onConflict((oc) => oc.column('dedupe_key').doNothing()).execute();
-        const row = await db
+        deduped ??= compiledJobInsert(deps.db, true);
+        const inserted = await db.executeQuery<{ id: string }>(deduped(row));
+        if (inserted.rows[0]) return inserted.rows[0].id;
+        // A job with this key exists already.
+        const existing = await db
           .selectFrom('jobs')
           .select('id')
           .where('dedupe_key', '=', options.dedupeKey)
           .executeTakeFirstOrThrow();
-        return row.id;
+        return existing.id;
       }
-      await query.execute();
+      plain ??= compiledJobInsert(deps.db, false);
+      await db.executeQuery(plain(row));
       return id;
     },
     async depth() {
@@ -168,6 +218,21 @@ export function createWorker(deps: {
   let stopped = true;
   let ticking: Promise<number> | undefined;
 
+  /**
+   * A claim or an outcome (one statement), committed without an fsync on the main thread where the
+   * engine allows (SQLite WAL: the WAL sync runs on the thread pool, shared with alert ingestion's
+   * group commits), and resolved only once durable, exactly as a synchronous=FULL commit would be:
+   * a job runs only after its claim is on disk, and its slot frees (and its outcome counts) only
+   * after its outcome is. See deferredSync in db/database.ts and docs/adr/0005-*.
+   */
+  async function durably<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    const sync = await deferredSync(deps.db);
+    if (!sync.deferred) return work(deps.db);
+    const result = await sync.statement(work);
+    await sync.durable();
+    return result;
+  }
+
   async function runOne(row: JobsTable): Promise<void> {
     const entry = handlers.get(row.kind);
     const job: Job = {
@@ -181,8 +246,8 @@ export function createWorker(deps: {
     const log = deps.logger.child({ job_id: job.id, job_kind: job.kind, attempt: job.attempts });
     // This claim, and no other: the lease owner and the attempt number it set. A worker whose lease
     // ran out (and whose job another worker took over) must not finish or fail the new attempt.
-    const ownClaim = () =>
-      deps.db
+    const ownClaim = (db: Db = deps.db) =>
+      db
         .updateTable('jobs')
         .where('id', '=', row.id)
         .where('lease_owner', '=', id)
@@ -207,33 +272,37 @@ export function createWorker(deps: {
         }
         await entry.handler(job, { db: deps.db });
         const now = deps.clock.now().toISOString();
-        const done = await ownClaim()
-          .set({
-            status: 'done',
-            finished_at: now,
-            updated_at: now,
-            lease_owner: null,
-            lease_until: null,
-            last_error: null,
-          })
-          .executeTakeFirst();
+        const done = await durably((db) =>
+          ownClaim(db)
+            .set({
+              status: 'done',
+              finished_at: now,
+              updated_at: now,
+              lease_owner: null,
+              lease_until: null,
+              last_error: null,
+            })
+            .executeTakeFirst(),
+        );
         if (Number(done.numUpdatedRows) === 0) log.warn('job finished after its lease was taken over');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const final = row.attempts >= row.max_attempts;
         const now = deps.clock.now();
         log.warn({ err: message, final }, 'job failed');
-        const failed = await ownClaim()
-          .set({
-            status: final ? 'failed' : 'pending',
-            run_at: final ? row.run_at : new Date(now.getTime() + backoffMs(row.attempts)).toISOString(),
-            last_error: message.slice(0, 2000),
-            lease_owner: null,
-            lease_until: null,
-            updated_at: now.toISOString(),
-            finished_at: final ? now.toISOString() : null,
-          })
-          .executeTakeFirst();
+        const failed = await durably((db) =>
+          ownClaim(db)
+            .set({
+              status: final ? 'failed' : 'pending',
+              run_at: final ? row.run_at : new Date(now.getTime() + backoffMs(row.attempts)).toISOString(),
+              last_error: message.slice(0, 2000),
+              lease_owner: null,
+              lease_until: null,
+              updated_at: now.toISOString(),
+              finished_at: final ? now.toISOString() : null,
+            })
+            .executeTakeFirst(),
+        );
         // Only the worker that still held the claim reports the final failure (once).
         if (final && Number(failed.numUpdatedRows) > 0 && entry?.hooks.onFailed) {
           try {
@@ -251,7 +320,9 @@ export function createWorker(deps: {
   async function tick(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0) return 0;
-    const rows = await claimDueJobs(deps.db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]);
+    const rows = await durably((db) =>
+      claimDueJobs(db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]),
+    );
     for (const row of rows) {
       // runOne only rejects when the database fails while recording the outcome; the lease then
       // expires and another worker retries the job. Never leave the rejection unhandled.
