@@ -1,15 +1,13 @@
-import type { AddressInfo } from 'node:net';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * The DORA page in headless Chromium against a real server: deployments recorded through the API
  * and an imported incident, then the tiles with their tiers and next-tier step, the trend charts
  * with tier bands, and the evidence behind a figure; no console errors on the way.
  */
-const ADMIN = { email: 'grace@example.test', name: 'Grace Admin', password: 'correct-horse-battery' };
 const HOUR = 3_600_000;
 
 let browser: Browser | undefined;
@@ -22,16 +20,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (message: ConsoleMessage) => {
-    if (message.type() === 'error' || message.type() === 'warning')
-      problems.push(`${message.type()}: ${message.text()} (${message.location().url})`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
-
 for (const engine of ENGINES) {
   describe(`web UI: DORA page [${engine}]`, () => {
     let t: TestApp | undefined;
@@ -39,14 +27,7 @@ for (const engine of ENGINES) {
     const shot = (name: string) => `/tmp/engops-dora-${engine}-${name}.png`;
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'UTC' },
-      });
-      expect(setup.status).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: 'UTC' }));
     });
 
     afterAll(async () => {
@@ -114,11 +95,7 @@ for (const engine of ENGINES) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await context.newPage();
       const problems = watchConsole(page);
-      await page.goto(`${baseUrl}/dora`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/dora`);
       await page.getByRole('heading', { level: 1, name: 'DORA metrics' }).waitFor();
       const nav = page.getByRole('navigation', { name: 'Main' });
       expect(await nav.getByRole('link', { name: 'DORA metrics' }).count()).toBe(1);
@@ -197,6 +174,33 @@ for (const engine of ENGINES) {
       await page.getByRole('link', { name: incidentId }).click();
       await page.getByRole('heading', { level: 1, name: /Cart totals wrong/ }).waitFor();
 
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it('starts a member without an org-wide role on their own team, without an error', async () => {
+      if (!browser || !t) throw new Error('not started');
+      const teams = [];
+      for (const name of ['Mine', 'Theirs'])
+        teams.push((await t.call('POST', '/api/v1/teams', { body: { name, time_zone: 'UTC' } })).json);
+      const member = await t.call('POST', '/api/v1/users', {
+        body: { email: 'tam@example.test', name: 'Tam', role: null, password: 'member-password-1' },
+      });
+      expect(member.status, member.body).toBe(201);
+      const joined = await t.call('POST', `/api/v1/teams/${teams[0].id}/members`, {
+        body: { user_id: member.json.id, role: 'viewer' },
+      });
+      expect(joined.status, joined.body).toBe(201);
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const problems = watchConsole(page);
+      await logIn(page, `${baseUrl}/dora`, { email: 'tam@example.test', password: 'member-password-1' });
+      await page.getByRole('heading', { level: 1, name: 'DORA metrics' }).waitFor();
+      const scope = page.getByLabel('Scope');
+      await expect.poll(() => scope.locator('option').allTextContents()).toEqual(['Team: Mine']);
+      expect(await scope.inputValue()).toBe(`team:${teams[0].id}`);
+      await page.locator('article[data-metric="deployment_frequency"]').waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
       expect(problems).toEqual([]);
       await context.close();
     });

@@ -1,9 +1,10 @@
 import type { DoraEvidence, DoraReport, DoraTier } from '@engops/contracts';
 import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, fetchAll } from '../../app/api-client.ts';
+import { api } from '../../app/api-client.ts';
 import { formatDateTime } from '../../app/format.ts';
-import type { PolicyResponse, Service, Team } from '../../app/types.ts';
+import type { PolicyResponse } from '../../app/types.ts';
+import { useReportScope } from '../../app/use-report-scope.ts';
 import { useResource } from '../../app/use-resource.ts';
 import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
@@ -53,23 +54,15 @@ function tierClass(tier: DoraTier | null): string {
  */
 export function DoraPage() {
   const [params, setParams] = useSearchParams();
-  const scope = params.get('scope') ?? '';
+  const { scope, scopeQuery, scopeOptions, teams, services } = useReportScope(params, 'dora');
   const days = Number(params.get('days') ?? '30') || 30;
   const metric = params.get('metric') as EvidenceMetric | null;
 
-  const teams = useResource('dora-teams', () => fetchAll<Team>('/api/v1/teams'));
-  const services = useResource('dora-services', () => fetchAll<Service>('/api/v1/services'));
   const serviceName = useMemo(
     () => new Map((services.data ?? []).map((s) => [s.id, s.name] as const)),
     [services.data],
   );
 
-  const scopeQuery = useMemo(() => {
-    const [kind, id] = scope.split(':');
-    if (kind === 'team' && id) return { team_id: id };
-    if (kind === 'service' && id) return { service_id: id };
-    return {};
-  }, [scope]);
   const window = useMemo(() => windowOf(days), [days]);
   const query = { ...scopeQuery, ...window };
   const bucket = days > 120 ? 'month' : 'week';
@@ -97,11 +90,6 @@ export function DoraPage() {
     setParams(next, { replace: name !== 'metric' });
   }
 
-  const scopeOptions = [
-    { value: '', label: 'Whole organisation' },
-    ...(teams.data ?? []).map((t) => ({ value: `team:${t.id}`, label: `Team: ${t.name}` })),
-    ...(services.data ?? []).map((s) => ({ value: `service:${s.id}`, label: `Service: ${s.name}` })),
-  ];
   const report = data.data?.report;
 
   return (

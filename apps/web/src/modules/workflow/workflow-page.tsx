@@ -1,10 +1,10 @@
 import type { WorkflowBranch, WorkflowPullRequest, WorkflowSummary } from '@engops/contracts';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, fetchAll } from '../../app/api-client.ts';
+import { api } from '../../app/api-client.ts';
 import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime } from '../../app/format.ts';
-import type { Service, Team } from '../../app/types.ts';
+import { useReportScope } from '../../app/use-report-scope.ts';
 import { useResource } from '../../app/use-resource.ts';
 import { buttonClass } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
@@ -99,20 +99,8 @@ interface Loaded {
 export function WorkflowPage() {
   const auth = useAuth();
   const [params, setParams] = useSearchParams();
-  // Without an org-wide role only team reports are allowed: start on the person's first team.
-  const user = auth.session?.user;
-  const teamOnly = user != null && user.role === null;
-  const mine = new Set((user?.teams ?? []).map((t) => t.team_id));
-  const scope = params.get('scope') ?? (teamOnly && user.teams[0] ? `team:${user.teams[0].team_id}` : '');
+  const { scope, scopeQuery, scopeOptions, teams, services } = useReportScope(params, 'wf');
   const days = Number(params.get('days') ?? '30') || 30;
-  const teams = useResource('wf-teams', () => fetchAll<Team>('/api/v1/teams'));
-  const services = useResource('wf-services', () => fetchAll<Service>('/api/v1/services'));
-  const scopeQuery = useMemo(() => {
-    const [kind, id] = scope.split(':');
-    if (kind === 'team' && id) return { team_id: id };
-    if (kind === 'service' && id) return { service_id: id };
-    return {};
-  }, [scope]);
   const window = useMemo(() => windowOf(days), [days]);
   const data = useResource<Loaded>(`workflow:${scope}:${days}:${window.to}`, async () => {
     const query = { ...scopeQuery, ...window };
@@ -129,15 +117,6 @@ export function WorkflowPage() {
     else next.delete(name);
     setParams(next, { replace: true });
   }
-  const scopeOptions = [
-    ...(teamOnly ? [] : [{ value: '', label: 'Whole organisation' }]),
-    ...(teams.data ?? [])
-      .filter((t) => !teamOnly || mine.has(t.id))
-      .map((t) => ({ value: `team:${t.id}`, label: `Team: ${t.name}` })),
-    ...(services.data ?? [])
-      .filter((s) => !teamOnly || mine.has(s.team_id))
-      .map((s) => ({ value: `service:${s.id}`, label: `Service: ${s.name}` })),
-  ];
   const s = data.data?.summary;
 
   return (
