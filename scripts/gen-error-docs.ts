@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ERROR_CATALOGUE, type ErrorSpec } from '../packages/contracts/src/errors.ts';
+import { markdownCell as cell, markdownTable as table } from './markdown-table.ts';
 
 export const ERRORS_DOC_PATH = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -35,19 +36,6 @@ const SECTIONS: Record<string, string> = {
   FLAGS: 'Feature flags',
   SECURITY: 'Security',
 };
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-/** A Markdown table with padded columns, as Biome formats it (so `biome check` leaves it alone). */
-function table(header: string[], rows: string[][]): string[] {
-  const width = (text: string) => [...text].length;
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - width(c))).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
 
 export function renderErrorsMarkdown(catalogue: Record<string, ErrorSpec> = ERROR_CATALOGUE): string {
   const groups = new Map<string, Array<[string, ErrorSpec]>>();
