@@ -206,8 +206,14 @@ export function createEngine(state: ClientFeatures, options: EngineOptions = {})
       if (compiled.dependencies.length > 0 && !dependenciesMet(compiled, input)) return false;
       return runStrategies(compiled, input).enabled;
     },
+    /** evaluate(...).variant without the reason (the SDKs' other hot path). */
     getVariant(name: string, context: FlagContext = {}): VariantResult {
-      return evaluate(name, context)?.variant ?? disabledVariant(false);
+      const compiled = features.get(name);
+      if (!compiled?.feature.enabled) return disabledVariant(false);
+      const input: EvaluationInput = { context, now, random };
+      if (compiled.dependencies.length > 0 && !dependenciesMet(compiled, input))
+        return disabledVariant(false);
+      return variantOf(compiled, runStrategies(compiled, input), input);
     },
   };
 }

@@ -23,10 +23,10 @@ function fmix32(input: number): number {
 /** The unsigned 32-bit hash of `key` (a string is hashed as UTF-8). */
 export function murmurhash3(key: string | Uint8Array, seed = 0): number {
   if (typeof key === 'string') {
-    // Fast path: an ASCII string is its own UTF-8, so hash its char codes without encoding it.
-    for (let i = 0; i < key.length; i++)
-      if (key.charCodeAt(i) > 0x7f) return hashBytes(encoder.encode(key), seed);
-    return hashAscii(key, seed);
+    // Fast path: an ASCII string is its own UTF-8, so hash its char codes without encoding it; the
+    // hash gives up (-1) at the first non-ASCII code and the UTF-8 bytes are hashed instead.
+    const ascii = hashAscii(key, seed);
+    return ascii >= 0 ? ascii : hashBytes(encoder.encode(key), seed);
   }
   return hashBytes(key, seed);
 }
@@ -42,17 +42,18 @@ function hashAscii(key: string, seed: number): number {
   const blocks = length - (length % 4);
   let h = seed >>> 0;
   for (let i = 0; i < blocks; i += 4) {
-    h ^= mixK(
-      key.charCodeAt(i) |
-        (key.charCodeAt(i + 1) << 8) |
-        (key.charCodeAt(i + 2) << 16) |
-        (key.charCodeAt(i + 3) << 24),
-    );
+    const c0 = key.charCodeAt(i);
+    const c1 = key.charCodeAt(i + 1);
+    const c2 = key.charCodeAt(i + 2);
+    const c3 = key.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) > 0x7f) return -1;
+    h ^= mixK(c0 | (c1 << 8) | (c2 << 16) | (c3 << 24));
     h = rotl32(h, 13);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
   let tail = 0;
   const rest = length & 3;
+  for (let i = blocks; i < length; i++) if (key.charCodeAt(i) > 0x7f) return -1;
   if (rest === 3) tail ^= key.charCodeAt(blocks + 2) << 16;
   if (rest >= 2) tail ^= key.charCodeAt(blocks + 1) << 8;
   if (rest >= 1) {
