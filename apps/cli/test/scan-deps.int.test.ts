@@ -169,6 +169,27 @@ it('honours the ignore file next to the lockfiles until an entry expires', async
     expect(report.expired_ignores).toEqual([
       { id: 'GHSA-35jh-r3h4-6jhm', reason: 'template() never called', expires: '2000-01-01' },
     ]);
+    // SARIF keeps the ignored finding as a suppressed result carrying the entry's reason and expiry.
+    const sarif = await cli(['.', '--advisories', ADVISORIES, '--format', 'sarif']);
+    expect(sarif.code).toBe(1);
+    const results = JSON.parse(sarif.stdout).runs[0].results as Array<{
+      ruleId: string;
+      suppressions?: Array<{ kind: string; status: string; justification: string }>;
+    }>;
+    expect(results.filter((r) => !r.suppressions)).toHaveLength(3);
+    expect(results.filter((r) => r.suppressions).map((r) => [r.ruleId, r.suppressions])).toEqual([
+      [
+        // Ignored by its CVE alias; the rule is the advisory's own id.
+        'GHSA-xvch-5gv4-984h',
+        [
+          {
+            kind: 'external',
+            status: 'accepted',
+            justification: 'dev-only CLI parsing (ignored until 2999-01-01)',
+          },
+        ],
+      ],
+    ]);
     fs.writeFileSync(ignore, JSON.stringify({ ignore: [{ id: 'GHSA-x' }] }));
     const broken = await cli(['.', '--advisories', ADVISORIES]);
     expect(broken.code).toBe(2);

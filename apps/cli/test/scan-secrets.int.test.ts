@@ -182,6 +182,17 @@ describe('engops scan secrets', () => {
     expect(suppressed.stderr).toContain(
       'No secrets found in 3 commits (2 suppressed by baseline or ignore file)',
     );
+    // In SARIF the baseline's findings stay, marked suppressed, so code-scanning UIs show them closed.
+    const sarif = await cli([repo, '--git', '--baseline', baseline, '--format', 'sarif']);
+    expect(sarif.code).toBe(0);
+    const results = JSON.parse(sarif.stdout).runs[0].results as Array<{
+      ruleId: string;
+      suppressions?: Array<{ status: string }>;
+    }>;
+    expect(results.map((r) => [r.ruleId, r.suppressions?.[0]?.status])).toEqual([
+      ['github-pat', 'accepted'],
+      ['stripe-secret-key', 'accepted'],
+    ]);
 
     const fingerprints = (
       JSON.parse(report.stdout) as { findings: Array<{ fingerprint: string; file: string }> }

@@ -136,7 +136,7 @@ async function runDepsScan(target: string, options: DepsOptions): Promise<number
         ignorePath,
       )
     : [];
-  const { kept, ignored, expired } = applyIgnores(findings, entries, new Date());
+  const { kept, ignored, suppressions, expired } = applyIgnores(findings, entries, new Date());
   const dependencies = parsed.reduce((n, p) => n + p.deps.length, 0);
   const lockfiles = parsed.map((p) => p.file);
 
@@ -153,7 +153,8 @@ async function runDepsScan(target: string, options: DepsOptions): Promise<number
       }),
     );
   } else if (options.format === 'sarif') {
-    printJson(toDepsSarif(kept));
+    // Ignored findings stay in the log as suppressed results with the ignore entry's reason.
+    printJson(toDepsSarif(kept, suppressions));
   } else {
     const hidden = ignored.length > 0 ? ` (${ignored.length} ignored)` : '';
     const scanned = `${dependencies} package version${dependencies === 1 ? '' : 's'} in ${lockfiles.length} lockfile${lockfiles.length === 1 ? '' : 's'}, ${index.size} advisories`;

@@ -111,7 +111,8 @@ async function runSecretsScan(target: string, options: SecretsOptions): Promise<
   if (options.format === 'json') {
     printJson(toJsonReport({ mode, target, scanned, suppressed: suppressed.length, findings: kept }));
   } else if (options.format === 'sarif') {
-    printJson(toSarif(kept, rules));
+    // Baseline findings stay in the log as suppressed results, so code-scanning UIs show them closed.
+    printJson(toSarif(kept, rules, suppressed));
   } else {
     const plural = (n: number | undefined, word: string) => `${n ?? 0} ${word}${n === 1 ? '' : 's'}`;
     const what =

@@ -10,6 +10,7 @@ export {
   type DepFinding,
   DepsScanError,
   findLockfiles,
+  type IgnoredFinding,
   type IgnoreEntry,
   matchDependencies,
   matchLockfiles,

@@ -77,26 +77,37 @@ export function parseIgnoreEntries(text: string, where: string): IgnoreEntry[] {
   });
 }
 
+/** An ignored finding with the ignore entry that matched it (its reason goes into SARIF `suppressions`). */
+export interface IgnoredFinding {
+  finding: DepFinding;
+  entry: IgnoreEntry;
+}
+
 /**
  * Splits findings into kept and ignored. An entry matches the advisory id or one of its aliases
  * (and the package, when it names one); an expired entry ignores nothing and is reported.
+ * `suppressions` pairs each ignored finding with the first live entry that matched it.
  */
 export function applyIgnores(
   findings: readonly DepFinding[],
   entries: readonly IgnoreEntry[],
   now: Date,
-): { kept: DepFinding[]; ignored: DepFinding[]; expired: IgnoreEntry[] } {
+): { kept: DepFinding[]; ignored: DepFinding[]; suppressions: IgnoredFinding[]; expired: IgnoreEntry[] } {
   const live = entries.filter((e) => !e.expires || Date.parse(e.expires) > now.getTime());
   const expired = entries.filter((e) => e.expires && Date.parse(e.expires) <= now.getTime());
   const kept: DepFinding[] = [];
   const ignored: DepFinding[] = [];
+  const suppressions: IgnoredFinding[] = [];
   for (const f of findings) {
-    const hit = live.some(
+    const entry = live.find(
       (e) => (e.id === f.advisory || f.aliases.includes(e.id)) && (!e.package || e.package === f.package),
     );
-    (hit ? ignored : kept).push(f);
+    if (entry) {
+      ignored.push(f);
+      suppressions.push({ finding: f, entry });
+    } else kept.push(f);
   }
-  return { kept, ignored, expired };
+  return { kept, ignored, suppressions, expired };
 }
 
 /**

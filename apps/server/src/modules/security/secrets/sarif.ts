@@ -7,6 +7,13 @@ export const TOOL_NAME = 'engops-secrets';
 /** The key of the finding's fingerprint in SARIF `partialFingerprints`. */
 export const FINGERPRINT_KEY = 'engopsSecret/v1';
 
+/** How a suppressed finding is marked: SARIF `suppressions` (external: an ignore file or baseline). */
+export const BASELINE_SUPPRESSION = {
+  kind: 'external',
+  status: 'accepted',
+  justification: 'Fingerprint listed in the ignore file or the baseline.',
+} as const;
+
 interface SarifRule {
   id: string;
   name: string;
@@ -35,6 +42,7 @@ export interface SarifLog {
       }>;
       partialFingerprints: Record<string, string>;
       properties?: Record<string, string>;
+      suppressions?: Array<typeof BASELINE_SUPPRESSION>;
     }>;
     columnKind: 'unicodeCodePoints';
   }>;
@@ -48,13 +56,47 @@ function encodeUri(file: string): string {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
+type SarifResult = SarifLog['runs'][number]['results'][number];
+
 /**
  * A SARIF 2.1.0 log of the findings (one run), for code-scanning UIs. Results carry the redacted
  * secret in their message only, the fingerprint in partialFingerprints, and the commit and author
- * as properties for history scans.
+ * as properties for history scans. Findings suppressed by the ignore file or a baseline (`suppressed`
+ * from `applyBaseline`) follow as results with an accepted external suppression, so code-scanning
+ * UIs show them as dismissed; inline `engops:allow-secret` lines are never reported at all.
  */
-export function toSarif(findings: readonly Finding[], rules: readonly SecretRule[]): SarifLog {
+export function toSarif(
+  findings: readonly Finding[],
+  rules: readonly SecretRule[],
+  suppressed: readonly Finding[] = [],
+): SarifLog {
   const index = new Map(rules.map((rule, i) => [rule.id, i]));
+  const result = (f: Finding): SarifResult => ({
+    ruleId: f.rule,
+    ruleIndex: index.get(f.rule) ?? -1,
+    level: 'error',
+    message: {
+      text: `${f.description}: ${f.redacted}${f.commit ? ` (added in ${f.commit.slice(0, 12)}${f.author ? ` by ${f.author}` : ''})` : ''}`,
+    },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: encodeUri(f.file), uriBaseId: '%SRCROOT%' },
+          region: { startLine: f.line, startColumn: f.column },
+        },
+      },
+    ],
+    partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
+    ...(f.commit
+      ? {
+          properties: {
+            commit: f.commit,
+            ...(f.author ? { author: f.author } : {}),
+            ...(f.date ? { date: f.date } : {}),
+          },
+        }
+      : {}),
+  });
   return {
     $schema: SARIF_SCHEMA,
     version: SARIF_VERSION,
@@ -76,32 +118,10 @@ export function toSarif(findings: readonly Finding[], rules: readonly SecretRule
             })),
           },
         },
-        results: findings.map((f) => ({
-          ruleId: f.rule,
-          ruleIndex: index.get(f.rule) ?? -1,
-          level: 'error',
-          message: {
-            text: `${f.description}: ${f.redacted}${f.commit ? ` (added in ${f.commit.slice(0, 12)}${f.author ? ` by ${f.author}` : ''})` : ''}`,
-          },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: encodeUri(f.file), uriBaseId: '%SRCROOT%' },
-                region: { startLine: f.line, startColumn: f.column },
-              },
-            },
-          ],
-          partialFingerprints: { [FINGERPRINT_KEY]: f.fingerprint },
-          ...(f.commit
-            ? {
-                properties: {
-                  commit: f.commit,
-                  ...(f.author ? { author: f.author } : {}),
-                  ...(f.date ? { date: f.date } : {}),
-                },
-              }
-            : {}),
-        })),
+        results: [
+          ...findings.map(result),
+          ...suppressed.map((f) => ({ ...result(f), suppressions: [BASELINE_SUPPRESSION] })),
+        ],
         columnKind: 'unicodeCodePoints',
       },
     ],
