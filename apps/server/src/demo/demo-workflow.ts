@@ -9,6 +9,7 @@ import {
   reviewCommentEvent,
   reviewEvent,
 } from '../modules/workflow/github-payloads.ts';
+import { systemPrincipal } from '../platform/access/permissions.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -32,12 +33,41 @@ const PROFILES: Record<string, { people: string[]; reviewHours: number; prs: num
   'mobile-bff': { people: ['goran', 'hana', 'ivan'], reviewHours: 40, prs: 14 },
 };
 
+/** The demo person behind a code-host login (demo.ts creates `<login>@demo.engops.test`). */
+const demoEmail = (login: string) => `${login}@demo.engops.test`;
+
+/**
+ * Links each GitHub login of the demo pull requests to the demo person of the same name, so reviewer
+ * nudges reach someone. A login already linked (to anyone) is left alone; a login whose person does
+ * not exist is skipped. Returns how many links it made.
+ */
+async function linkDemoLogins(container: Container, logins: readonly string[]): Promise<number> {
+  const workflow = container.workflow.service;
+  const linked = new Set(
+    (await workflow.identities()).items.filter((i) => i.provider === 'github').map((i) => i.login),
+  );
+  let made = 0;
+  for (const login of logins) {
+    if (linked.has(login)) continue;
+    const user = await container.catalog.service.findUserByEmail(demoEmail(login));
+    if (!user) continue;
+    await workflow.setIdentity(
+      { principal: systemPrincipal },
+      { provider: 'github', login, user_id: user.id },
+    );
+    linked.add(login);
+    made += 1;
+  }
+  return made;
+}
+
 const TEMPLATE = '## Summary\n<!-- What changes and why -->\n\n## Checklist\n- [ ] Tests added\n';
 
 /**
  * Sixty days of pull requests, reviews, checks and branches for three services, fed through the
  * workflow module's delivery handler exactly as verified GitHub deliveries arrive (deterministic
- * delivery ids, so a second run adds nothing). Returns how many deliveries it applied.
+ * delivery ids, so a second run adds nothing), with the GitHub logins linked to the demo people.
+ * Returns how many deliveries it applied plus the links it made.
  */
 export async function seedWorkflowDemo(container: Container, services: Service[]): Promise<number> {
   const handle = container.workflow.ingest.handle;
@@ -47,6 +77,7 @@ export async function seedWorkflowDemo(container: Container, services: Service[]
     const profile = PROFILES[service.name];
     const key = repositoryKey(service.repository_url);
     if (!profile || !key) continue;
+    applied += await linkDemoLogins(container, profile.people);
     const [host, owner, name] = key.split('/') as [string, string, string];
     const repo = { host, owner, name, default_branch: 'main' };
     const next = random(service.name.length * 104_729);
@@ -178,6 +209,47 @@ export async function seedWorkflowDemo(container: Container, services: Service[]
         commits: [new Date(now - 16 * DAY).toISOString(), new Date(now - 9 * DAY).toISOString()],
       }),
     ]);
+    // Two pull requests still waiting for review: one past the reviewers' nudge (half the 24-hour
+    // target), one past the target (the team's nudge), so the queue and the nudges have something.
+    for (const [j, hoursAgo] of [14, 30].entries()) {
+      const opened = now - hoursAgo * HOUR;
+      const author = profile.people[j + 1]!;
+      const reviewer = profile.people[(j + 2) % profile.people.length]!;
+      const pr: PrInput = {
+        number: 100 + profile.prs + j,
+        title: j === 0 ? 'Tighten the retry budget' : 'Add idempotency keys',
+        author,
+        body: 'Explains the change and why customers need it.',
+        head_ref: `${author}/waiting-${j}`,
+        head_sha: hex(next),
+        additions: 80 + 40 * j,
+        deletions: 20,
+        changed_files: 3 + j,
+        created_at: new Date(opened).toISOString(),
+      };
+      deliveries.push(
+        [
+          'push',
+          pushEvent(repo, {
+            branch: pr.head_ref,
+            pusher: author,
+            after: pr.head_sha,
+            created: true,
+            commits: [new Date(opened - 2 * HOUR).toISOString()],
+          }),
+        ],
+        ['pull_request', pullRequestEvent(repo, 'opened', pr)],
+        [
+          'pull_request',
+          pullRequestEvent(
+            repo,
+            'review_requested',
+            { ...pr, updated_at: new Date(opened + 0.2 * HOUR).toISOString() },
+            { requested_reviewer: reviewer },
+          ),
+        ],
+      );
+    }
     for (const [i, [event, payload]] of deliveries.entries()) {
       const result = await handle({
         provider: 'github',
