@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
 import { fixedClock } from '../../platform/clock.ts';
 import { PUSH_SCAN_JOB } from './index.ts';
+import { addedLines } from './push-scan-service.ts';
+import { SecretScanner } from './secrets/scanner.ts';
 import { seededRandom } from './secrets/test-corpus.ts';
 
 /**
@@ -35,6 +37,18 @@ const C6 = `${'6'.repeat(8)}${'e'.repeat(32)}`;
 const C7 = `${'7'.repeat(8)}${'e'.repeat(32)}`;
 const C8 = `${'8'.repeat(8)}${'e'.repeat(32)}`;
 const SECOND_PAT = `glpat-${pick(ALNUM, 24)}`;
+const C9 = `${'9'.repeat(8)}${'e'.repeat(32)}`;
+const LEGACY_PAT = `glpat-${pick(ALNUM, 20)}`;
+// A token of a provider only the repository's own config knows.
+const ACME_TOKEN = `acme_${pick('abcdefghijklmnopqrstuvwxyz0123456789', 32)}`;
+// Commits of the billing project (id 79).
+const B1 = `${'b1'.repeat(4)}${'e'.repeat(32)}`;
+const B2 = `${'b2'.repeat(4)}${'e'.repeat(32)}`;
+const B3 = `${'b3'.repeat(4)}${'e'.repeat(32)}`;
+/** The repository scanner files a push scan reads at the pushed commit. */
+const SECRET_FILES = ['.engops-secrets.json', '.engops-secrets-ignore', '.engops-secrets-baseline.json'];
+const fileUrl = (project: number, file: string, sha: string) =>
+  `/api/v4/projects/${project}/repository/files/${encodeURIComponent(file)}?ref=${sha}`;
 const L1 = `${'a1'.repeat(4)}${'f'.repeat(32)}`;
 const L2 = `${'a2'.repeat(4)}${'f'.repeat(32)}`;
 // The ledger repository's default branch head, as the scheduled scan finds it.
@@ -117,6 +131,48 @@ const diffs: Record<string, unknown[][]> = {
   [C6]: [[diff('deploy/ci.env', `@@ -0,0 +1,1 @@\n+CI_TOKEN=${SECOND_PAT}`, { new_file: true })]],
   [C7]: [[diff('README.md', '@@ -1 +1,2 @@\n # Checkout service\n+Payments checkout.')]],
   [C8]: [[diff('README.md', '@@ -2 +2 @@\n-Payments checkout.\n+Payments checkout API.')]],
+};
+const ACME_PATCH = `@@ -0,0 +1,1 @@\n+export const acmeKey = '${ACME_TOKEN}';`;
+const LEGACY_PATCH = `@@ -1,1 +1,2 @@\n NODE_ENV=production\n+LEGACY_TOKEN=${LEGACY_PAT}`;
+Object.assign(diffs, {
+  [C9]: [[diff('src/acme.ts', ACME_PATCH, { new_file: true }), diff('config/legacy.env', LEGACY_PATCH)]],
+  [B1]: [[diff('package-lock.json', lockDiff('4.17.21', '4.17.15'))]],
+  [B2]: [[diff('package-lock.json', lockDiff('4.17.21', '4.17.15'))]],
+  [B3]: [[diff('package-lock.json', lockDiff('4.17.21', '4.17.15'))]],
+});
+// The fingerprint the default rules give LEGACY_TOKEN, as `engops scan secrets --format json` shows it.
+const legacyFindings = new SecretScanner().scanLines(
+  addedLines('config/legacy.env', LEGACY_PATCH),
+  'config/legacy.env',
+);
+const depsIgnore = (expires: string) =>
+  JSON.stringify({
+    ignore: [{ id: 'GHSA-35jh-r3h4-6jhm', package: 'lodash', reason: 'template() is never called', expires }],
+  });
+// Files of the repositories at a commit (path -> text), served by the files API.
+const repoFiles: Record<string, Record<string, string>> = {
+  [C9]: {
+    '.engops-secrets.json': JSON.stringify({
+      version: 1,
+      rules: [
+        {
+          id: 'acme-api-key',
+          description: 'ACME API key',
+          regex: '\\b(acme_[a-z0-9]{32})\\b',
+          keywords: ['acme_'],
+          secretGroup: 1,
+        },
+      ],
+    }),
+    '.engops-secrets-ignore': `${legacyFindings[0]?.fingerprint}  # legacy token, revoked\n`,
+  },
+  [B1]: { 'package-lock.json': lockfile('4.17.15'), '.engops-deps-ignore.json': depsIgnore('2026-07-31') },
+  [B2]: { 'package-lock.json': lockfile('4.17.15'), '.engops-deps-ignore.json': depsIgnore('2026-06-01') },
+  // An entry without a reason: invalid, so nothing is ignored and the problem is filed.
+  [B3]: {
+    'package-lock.json': lockfile('4.17.15'),
+    '.engops-deps-ignore.json': JSON.stringify({ ignore: [{ id: 'GHSA-35jh-r3h4-6jhm' }] }),
+  },
 };
 const files: Record<string, string> = {
   [C1]: lockfile('4.17.15'),
@@ -224,7 +280,9 @@ for (const engine of ENGINES) {
         if (ledgerText)
           return send(200, { encoding: 'base64', content: Buffer.from(ledgerText).toString('base64') });
         const base = '/api/v4/projects/77/repository';
-        const diffOf = new RegExp(`^${base}/commits/([0-9a-f]{40})/diff$`).exec(url.pathname);
+        const diffOf = /^\/api\/v4\/projects\/(?:77|79)\/repository\/commits\/([0-9a-f]{40})\/diff$/.exec(
+          url.pathname,
+        );
         if (diffOf) {
           const sha = diffOf[1] ?? '';
           if (sha === C5 && failuresLeft-- > 0) return send(500, { message: '500 Internal Server Error' });
@@ -280,8 +338,11 @@ for (const engine of ENGINES) {
             authored_date: '2026-06-01T07:40:00.000+02:00',
             parent_ids: [C1],
           });
-        const file = new RegExp(`^${base}/files/([^/]+)$`).exec(url.pathname);
+        const file = /^\/api\/v4\/projects\/(?:77|79)\/repository\/files\/([^/]+)$/.exec(url.pathname);
         const ref = url.searchParams.get('ref') ?? '';
+        const text = file && repoFiles[ref]?.[decodeURIComponent(file[1] ?? '')];
+        if (typeof text === 'string')
+          return send(200, { encoding: 'base64', content: Buffer.from(text).toString('base64') });
         if (file?.[1] === 'package-lock.json' && files[ref]) {
           const content = files[ref];
           return send(200, {
@@ -376,6 +437,9 @@ for (const engine of ENGINES) {
         `${base}/commits/${C2}/diff?per_page=100&page=1`,
         // The push named no author for C2: the commit is read for it.
         `${base}/commits/${C2}`,
+        // The repository's scanner files at the pushed commit (none here: the defaults).
+        ...SECRET_FILES.map((f) => fileUrl(77, f, C2)),
+        fileUrl(77, '.engops-deps-ignore.json', C2),
         `${base}/files/package-lock.json?ref=${C1}`,
       ]);
       expect(new Set(requests.map((r) => r.token))).toEqual(new Set([API_TOKEN]));
@@ -432,6 +496,8 @@ for (const engine of ENGINES) {
       await t.container.worker.drain();
       expect(requests.map((r) => r.url)).toEqual([
         `/api/v4/projects/77/repository/commits/${C3}/diff?per_page=100&page=1`,
+        ...SECRET_FILES.map((f) => fileUrl(77, f, C3)),
+        fileUrl(77, '.engops-deps-ignore.json', C3),
         `/api/v4/projects/77/repository/files/package-lock.json?ref=${C3}`,
       ]);
       expect(await inventory()).toEqual([{ name: 'lodash', version: '4.17.21', file: 'package-lock.json' }]);
@@ -495,7 +561,7 @@ for (const engine of ENGINES) {
       await t.container.worker.drain();
       const deps = await findings('dependency');
       expect(deps.map((f) => [f.version, f.status, f.status_reason, f.fixed_at])).toEqual([
-        ['4.17.15', 'open', 'seen again by engops-server', null],
+        ['4.17.15', 'open', 'seen again by engops-push-scan', null],
       ]);
     });
 
@@ -549,6 +615,7 @@ for (const engine of ENGINES) {
         `${base}/commits/${C6}/diff?per_page=100&page=1`,
         `${base}/commits/${C7}/diff?per_page=100&page=1`,
         `${base}/commits/${C8}/diff?per_page=100&page=1`,
+        ...SECRET_FILES.map((f) => fileUrl(77, f, C8)),
       ]);
       const ci = (await findings('secret')).find((f) => f.file === 'deploy/ci.env');
       expect(ci).toMatchObject({
@@ -587,6 +654,7 @@ for (const engine of ENGINES) {
         `${ledger}/tree?recursive=true&ref=${L1}&per_page=100&page=1`,
         `${ledger}/files/package-lock.json?ref=${L1}`,
         `${ledger}/files/tools%2Fpackage-lock.json?ref=${L1}`,
+        `${ledger}/files/.engops-deps-ignore.json?ref=${L1}`,
       ]);
       const deps = async () =>
         (await t.call('GET', `/api/v1/security/findings?service_id=${ledgerId}&kind=dependency`)).json
@@ -628,6 +696,82 @@ for (const engine of ENGINES) {
         { at: '2026-06-06T02:00:00.000Z', target_id: ledgerId },
         { at: '2026-06-07T02:00:00.000Z', target_id: ledgerId },
       ]);
+    });
+
+    it("applies the repository's secrets config (custom rules) and ignore file at the pushed commit", async () => {
+      expect(legacyFindings.map((f) => f.rule)).toEqual(['gitlab-pat']);
+      expect(new SecretScanner().scanLines(addedLines('src/acme.ts', ACME_PATCH), 'src/acme.ts')).toEqual([]);
+      requests.length = 0;
+      clock.set('2026-06-07T02:30:00.000Z');
+      expect((await deliver(t, 'gl-push-9', pushHook([{ id: C9, author: ADA }]))).json.status).toBe(
+        'processed',
+      );
+      await t.container.worker.drain();
+      expect(requests.map((r) => r.url)).toEqual([
+        `/api/v4/projects/77/repository/commits/${C9}/diff?per_page=100&page=1`,
+        ...SECRET_FILES.map((f) => fileUrl(77, f, C9)),
+      ]);
+      const secrets = await findings('secret');
+      expect(secrets.filter((f) => f.file === 'config/legacy.env')).toEqual([]);
+      expect(secrets.filter((f) => f.file === 'src/acme.ts').map((f) => [f.rule, f.line, f.title])).toEqual([
+        ['acme-api-key', 1, `ACME API key: ${ACME_TOKEN.slice(0, 4)}…`],
+      ]);
+    });
+
+    it('does not file a dependency the ignore file covers until it expires; files an invalid ignore file', async () => {
+      const checkout = (await t.call('GET', `/api/v1/services/${serviceId}`)).json;
+      const project = {
+        ...PROJECT,
+        id: 79,
+        name: 'billing',
+        path_with_namespace: 'acme/platform/billing',
+        web_url: 'https://gitlab.example.test/acme/platform/billing',
+        git_ssh_url: 'git@gitlab.example.test:acme/platform/billing.git',
+        git_http_url: 'https://gitlab.example.test/acme/platform/billing.git',
+      };
+      const billing = await t.call('POST', '/api/v1/services', {
+        body: { name: 'billing', team_id: checkout.team_id, repository_url: project.web_url },
+      });
+      expect(billing.status, billing.body).toBe(201);
+      const deps = async () =>
+        (await t.call('GET', `/api/v1/security/findings?service_id=${billing.json.id}&kind=dependency`)).json
+          .items as Array<Record<string, unknown>>;
+      requests.length = 0;
+      clock.set('2026-06-07T02:35:00.000Z');
+      expect(
+        (await deliver(t, 'gl-billing-1', pushHook([{ id: B1, author: ADA }], project))).json.status,
+      ).toBe('processed');
+      await t.container.worker.drain();
+      expect(requests.map((r) => r.url)).toContain(fileUrl(79, '.engops-deps-ignore.json', B1));
+      // Ignored until 2026-07-31: in the inventory, not filed.
+      const inventory = await t.container.db
+        .selectFrom('security_dependencies')
+        .select(['name', 'version'])
+        .where('service_id', '=', billing.json.id)
+        .execute();
+      expect(inventory).toEqual([{ name: 'lodash', version: '4.17.15' }]);
+      expect(await deps()).toEqual([]);
+
+      // B2's entry expired on 2026-06-01: it ignores nothing.
+      expect(
+        (await deliver(t, 'gl-billing-2', pushHook([{ id: B2, author: ADA }], project))).json.status,
+      ).toBe('processed');
+      await t.container.worker.drain();
+      expect((await deps()).map((f) => [f.rule, f.package, f.version, f.status])).toEqual([
+        ['GHSA-35jh-r3h4-6jhm', 'lodash', '4.17.15', 'open'],
+      ]);
+
+      // B3's ignore file is invalid: the scan runs without it, and says so with the findings.
+      expect(
+        (await deliver(t, 'gl-billing-3', pushHook([{ id: B3, author: ADA }], project))).json.status,
+      ).toBe('processed');
+      await t.container.worker.drain();
+      const after = await deps();
+      expect(after.map((f) => [f.rule, f.file, f.status]).sort()).toEqual([
+        ['GHSA-35jh-r3h4-6jhm', 'package-lock.json', 'open'],
+        ['engops-scan-config', '.engops-deps-ignore.json', 'open'],
+      ]);
+      expect(after.find((f) => f.rule === 'engops-scan-config')?.title).toContain('needs a "reason"');
     });
 
     it('ignores deleted branches, tag pushes and unmapped projects', async () => {

@@ -1,14 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { Service, UploadedFinding } from '@engops/contracts';
 import { systemPrincipal } from '../../platform/access/permissions.ts';
 import { createGitlabApi, type GitlabApi, gitlabProjectId } from '../../platform/gitlab-api.ts';
 import { newId } from '../../platform/ids.ts';
 import { type CodeHostDelivery, gitlabRepositoryKeys, repositoryKey, repositoryKeys } from '../dora/index.ts';
 import type { AdvisoriesService } from './advisories-service.ts';
+import { indexAdvisories } from './deps/advisory-source.ts';
 import { type Dependency, isLockfile, parseLockfile } from './deps/lockfiles.ts';
-import { ecosystemOf, normalizeName } from './deps/osv.ts';
+import { ecosystemOf, normalizeName, type OsvAdvisory } from './deps/osv.ts';
+import { applyIgnores, type IgnoreEntry, matchDependencies, parseIgnoreEntries } from './deps/scan-deps.ts';
 import type { FindingsService } from './findings-service.ts';
+import { applyBaseline, parseBaseline, parseIgnoreFile } from './secrets/baseline.ts';
+import { scannerOptionsFromConfig } from './secrets/custom-rules.ts';
 import { DiffParser } from './secrets/git-history.ts';
-import { type Finding, SecretScanner } from './secrets/scanner.ts';
+import { type Finding, type ScannerOptions, SecretScanner } from './secrets/scanner.ts';
 import { allServices, type SecurityContext } from './security-deps.ts';
 
 export const PUSH_SCAN_JOB = 'security.push_scan';
@@ -21,6 +26,31 @@ const DAY_MS = 24 * 3600 * 1000;
 const MAX_COMMITS = 100;
 /** Pages of a GitLab commit diff read (100 files a page). */
 const MAX_DIFF_PAGES = 20;
+
+/**
+ * The repository's own scanner files, read at the pushed commit (the newest one) from the
+ * repository root: what `engops scan secrets` takes as `--config`, `--ignore-file` and `--baseline`,
+ * and the ignore file `engops scan deps` reads from the scanned directory by default. Each is parsed
+ * and applied by the same library functions the CLI uses; a missing file means the defaults.
+ */
+export const REPOSITORY_SCAN_FILES = {
+  secretsConfig: '.engops-secrets.json',
+  secretsIgnore: '.engops-secrets-ignore',
+  secretsBaseline: '.engops-secrets-baseline.json',
+  depsIgnore: '.engops-deps-ignore.json',
+} as const;
+/**
+ * The rule of the finding that reports an invalid scanner file (the scan ran with the defaults
+ * instead); it is marked fixed once a later scan reads that file valid or finds it gone.
+ */
+export const SCAN_CONFIG_RULE = 'engops-scan-config';
+
+/** A repository scanner file that could not be used. */
+interface ConfigProblem {
+  file: string;
+  kind: 'secret' | 'dependency';
+  message: string;
+}
 
 interface PushCommit {
   sha: string;
@@ -296,16 +326,21 @@ export function resolvedByPush(
  * API, runs the secret rules over the added lines and records redacted findings for the service; a
  * changed lockfile is read again, its dependencies re-matched against the stored advisories, and
  * dependency findings the push upgraded past their fix are resolved. Once a day each mapped
- * repository's default branch is read the same way (its lockfiles only). Only the reading differs
- * between hosts (`CodeHostReader`); the scanning is shared.
+ * repository's default branch is read the same way (its lockfiles only). The repository's own
+ * scanner files (`REPOSITORY_SCAN_FILES`: custom rules and allowlists, ignored fingerprints, a
+ * baseline, dependency ignore entries) are read at the pushed commit and applied as the CLI applies
+ * them; an invalid one is filed as an `engops-scan-config` finding and the defaults are used. Only
+ * the reading differs between hosts (`CodeHostReader`); the scanning is shared.
  */
 export function createPushScanService(
   ctx: SecurityContext,
   findings: FindingsService,
-  advisories: AdvisoriesService,
+  // Push and repository scans match the stored advisories themselves (the repository's ignore file
+  // applies before anything is filed), so the advisories service's rescan is not called here.
+  _advisories: AdvisoriesService,
 ) {
   const { db, clock, jobs, catalog } = ctx;
-  const scanner = new SecretScanner();
+  const defaultScanner = new SecretScanner();
   const github = ctx.github;
   const gitlab = ctx.gitlab ? createGitlabApi(ctx.gitlab) : undefined;
 
@@ -322,14 +357,213 @@ export function createPushScanService(
   }
 
   /**
+   * One of the repository's scanner files at `sha`, parsed by `parse`: null when it is not there
+   * (the defaults apply) or does not parse (the problem is noted, the defaults apply).
+   */
+  async function readScanFile<T>(
+    reader: CodeHostReader,
+    sha: string,
+    file: string,
+    kind: ConfigProblem['kind'],
+    parse: (text: string) => T,
+    problems: ConfigProblem[],
+  ): Promise<T | null> {
+    const text = await reader.file(file, sha);
+    if (text === null) return null;
+    try {
+      return parse(text);
+    } catch (error) {
+      problems.push({ file, kind, message: error instanceof Error ? error.message : String(error) });
+      return null;
+    }
+  }
+
+  /** The repository's secret-scanner settings at `sha`: config (custom rules, allowlists), ignore file, baseline. */
+  async function secretSettings(reader: CodeHostReader, sha: string, problems: ConfigProblem[]) {
+    const { secretsConfig, secretsIgnore, secretsBaseline } = REPOSITORY_SCAN_FILES;
+    const options = await readScanFile<ScannerOptions>(
+      reader,
+      sha,
+      secretsConfig,
+      'secret',
+      (text) => {
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch (error) {
+          throw new Error(`config ${secretsConfig} is not JSON: ${(error as Error).message}`);
+        }
+        return scannerOptionsFromConfig(data, secretsConfig);
+      },
+      problems,
+    );
+    const known = new Set<string>();
+    const ignored = await readScanFile(
+      reader,
+      sha,
+      secretsIgnore,
+      'secret',
+      (text) => parseIgnoreFile(text, secretsIgnore),
+      problems,
+    );
+    const baseline = await readScanFile(
+      reader,
+      sha,
+      secretsBaseline,
+      'secret',
+      (text) => parseBaseline(text, secretsBaseline),
+      problems,
+    );
+    for (const fp of ignored ?? []) known.add(fp);
+    for (const fp of baseline ?? []) known.add(fp);
+    return { scanner: options ? new SecretScanner(options) : defaultScanner, known };
+  }
+
+  /** The ignore entries of the repository's `.engops-deps-ignore.json` at `sha` (none when missing or invalid). */
+  async function depsIgnores(reader: CodeHostReader, sha: string, problems: ConfigProblem[]) {
+    const file = REPOSITORY_SCAN_FILES.depsIgnore;
+    return (
+      (await readScanFile(
+        reader,
+        sha,
+        file,
+        'dependency',
+        (text) => parseIgnoreEntries(text, file),
+        problems,
+      )) ?? []
+    );
+  }
+
+  /**
+   * Makes invalid scanner files visible with the scan's results: one finding per file (rule
+   * `engops-scan-config`, tool `engops-push-scan`) that says what is wrong and that the scan ran
+   * with the defaults. The finding is marked fixed when a later scan reads the file valid or gone.
+   */
+  async function recordProblems(
+    service: Service,
+    kind: ConfigProblem['kind'],
+    checked: readonly string[],
+    problems: readonly ConfigProblem[],
+    sha: string,
+  ) {
+    const mine = problems.filter((p) => p.kind === kind);
+    if (mine.length > 0)
+      await findings.upload(
+        { principal: { ...systemPrincipal, name: PUSH_SCAN_TOOL } },
+        {
+          service_id: service.id,
+          kind,
+          tool: PUSH_SCAN_TOOL,
+          complete: false,
+          findings: mine.map((p) => ({
+            fingerprint: createHash('sha256').update(`${SCAN_CONFIG_RULE}\u0000${p.file}`).digest('hex'),
+            rule: SCAN_CONFIG_RULE,
+            title: `Invalid scanner file, scanned with the defaults: ${p.message}`.slice(0, 500),
+            severity: 'medium',
+            file: p.file,
+            line: null,
+            commit: sha,
+          })),
+        },
+        () => {},
+      );
+    const fine = checked.filter((file) => !mine.some((p) => p.file === file));
+    if (fine.length === 0) return;
+    const open = await db
+      .selectFrom('security_findings')
+      .select(['id', 'file'])
+      .where('service_id', '=', service.id)
+      .where('kind', '=', kind)
+      .where('rule', '=', SCAN_CONFIG_RULE)
+      .where('status', 'in', ['open', 'acknowledged'])
+      .where('file', 'in', fine)
+      .execute();
+    await findings.resolve(
+      { principal: { ...systemPrincipal, name: PUSH_SCAN_TOOL } },
+      open.map((f) => ({ id: f.id, reason: `${f.file} is valid or gone at commit ${sha.slice(0, 12)}` })),
+    );
+  }
+
+  /**
+   * Matches the service's stored inventory against the stored advisories (as the advisories
+   * service's rescan does), leaves out what the repository's ignore entries cover (an expired entry
+   * covers nothing) and files the rest. Returns every match, ignored ones included, so a finding
+   * that is only ignored is not taken for fixed.
+   */
+  async function matchInventory(service: Service, ignores: readonly IgnoreEntry[]) {
+    const rows = await db
+      .selectFrom('security_dependencies')
+      .selectAll()
+      .where('service_id', '=', service.id)
+      .execute();
+    const deps: Dependency[] = rows.map((r) => {
+      const path = JSON.parse(r.path) as string[];
+      return {
+        ecosystem: r.ecosystem as Dependency['ecosystem'],
+        name: r.name,
+        version: r.version,
+        file: r.file,
+        direct: r.direct === 1,
+        dev: r.dev === 1,
+        path: path.length > 0 ? path : [`${r.name}@${r.version}`],
+      };
+    });
+    const names = [...new Set(deps.map((d) => normalizeName(d.ecosystem, d.name)))];
+    const records = new Map<string, OsvAdvisory>();
+    for (let i = 0; i < names.length; i += 500) {
+      const chunk = await db
+        .selectFrom('security_advisories')
+        .innerJoin(
+          'security_advisory_packages',
+          'security_advisory_packages.advisory_id',
+          'security_advisories.id',
+        )
+        .select(['security_advisories.id', 'security_advisories.record'])
+        .where('security_advisory_packages.name', 'in', names.slice(i, i + 500))
+        .execute();
+      for (const row of chunk) records.set(row.id, JSON.parse(row.record) as OsvAdvisory);
+    }
+    const matched = matchDependencies(deps, indexAdvisories(records.values()));
+    const { kept } = applyIgnores(matched, ignores, clock.now());
+    const uploaded = (list: typeof matched): UploadedFinding[] =>
+      list.map((f) => ({
+        fingerprint: f.fingerprint,
+        rule: f.advisory,
+        title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
+        severity: f.severity === 'none' ? 'low' : f.severity,
+        file: f.file,
+        package: f.package,
+        version: f.version,
+        ecosystem: f.ecosystem,
+        fixed_version: f.fixed,
+        dependency_path: f.path.slice(0, 100),
+        url: f.url,
+      }));
+    await findings.upload(
+      { principal: systemPrincipal },
+      {
+        service_id: service.id,
+        kind: 'dependency',
+        tool: PUSH_SCAN_TOOL,
+        complete: false,
+        findings: uploaded(kept),
+      },
+      () => {},
+    );
+    return uploaded(matched);
+  }
+
+  /**
    * Shared by push and repository scans: each read lockfile replaces its part of the service's
-   * inventory (audited), the service is re-matched against the stored advisories, and open
-   * dependency findings in those lockfiles that no longer match are resolved. Returns how many.
+   * inventory (audited), the service is re-matched against the stored advisories (less what the
+   * repository's ignore entries cover), and open dependency findings in those lockfiles that no
+   * longer match are resolved. Returns how many.
    */
   async function applyLockfiles(
     service: Service,
     parsed: Map<string, { deps: Dependency[]; commit: string; removed: boolean }>,
     action: string,
+    ignores: readonly IgnoreEntry[],
   ): Promise<number> {
     if (parsed.size === 0) return 0;
     const actx = { principal: { ...systemPrincipal, name: PUSH_SCAN_TOOL } };
@@ -375,7 +609,7 @@ export function createPushScanService(
         },
       });
     });
-    const matched = (await advisories.rescan([service.id])).get(service.id) ?? [];
+    const matched = await matchInventory(service, ignores);
     const open = await db
       .selectFrom('security_findings')
       .select(['id', 'fingerprint', 'rule', 'file', 'package', 'ecosystem', 'fixed_version'])
@@ -413,21 +647,46 @@ export function createPushScanService(
         commits = all.slice(-MAX_COMMITS).map((c) => ({ sha: c.sha, author: known.get(c.sha) ?? c.author }));
       }
     }
-    const found = new Map<string, Finding>();
+    // The added lines of each changed file, scanned once the repository's settings are read.
+    const added: Array<{
+      path: string;
+      lines: ReturnType<typeof addedLines>;
+      info: { commit: string; author?: string };
+    }> = [];
     // The newest version of each lockfile the push touched.
     const lockfiles = new Map<string, { commit: string; removed: boolean }>();
+    let depsIgnoreChanged = false;
     for (const pushed of commits) {
       const commit = await reader.commit(pushed.sha, pushed.author);
       if (!commit) continue;
       const author = pushed.author ?? commit.author;
       for (const file of commit.files) {
-        if (file.patch) {
-          const info = { commit: pushed.sha, ...(author ? { author } : {}) };
-          for (const f of scanner.scanLines(addedLines(file.path, file.patch), file.path, info))
-            if (!found.has(f.fingerprint)) found.set(f.fingerprint, f);
-        }
+        const lines = file.patch ? addedLines(file.path, file.patch) : [];
+        if (lines.length > 0)
+          added.push({ path: file.path, lines, info: { commit: pushed.sha, ...(author ? { author } : {}) } });
         if (isLockfile(file.path)) lockfiles.set(file.path, { commit: pushed.sha, removed: file.removed });
+        if (file.path === REPOSITORY_SCAN_FILES.depsIgnore) depsIgnoreChanged = true;
       }
+    }
+    // The repository's scanner files are read at the pushed (newest) commit.
+    const head = commits.at(-1)?.sha;
+    const problems: ConfigProblem[] = [];
+    const found = new Map<string, Finding>();
+    if (head && added.length > 0) {
+      const { scanner, known } = await secretSettings(reader, head, problems);
+      for (const { path, lines, info } of added)
+        for (const f of scanner.scanLines(lines, path, info))
+          if (!found.has(f.fingerprint)) found.set(f.fingerprint, f);
+      // Fingerprints in the ignore file or the baseline are not filed (as with the CLI).
+      for (const f of applyBaseline([...found.values()], known).suppressed) found.delete(f.fingerprint);
+      const { secretsConfig, secretsIgnore, secretsBaseline } = REPOSITORY_SCAN_FILES;
+      await recordProblems(
+        service,
+        'secret',
+        [secretsConfig, secretsIgnore, secretsBaseline],
+        problems,
+        head,
+      );
     }
     if (found.size > 0) {
       // Only the redacted form and the fingerprint are stored, never the secret. Secret findings are
@@ -449,6 +708,11 @@ export function createPushScanService(
       );
     }
     let resolved = 0;
+    let ignores: IgnoreEntry[] = [];
+    if (head && (lockfiles.size > 0 || depsIgnoreChanged)) {
+      ignores = await depsIgnores(reader, head, problems);
+      await recordProblems(service, 'dependency', [REPOSITORY_SCAN_FILES.depsIgnore], problems, head);
+    }
     if (lockfiles.size > 0) {
       const parsed = new Map<string, { deps: Dependency[]; commit: string; removed: boolean }>();
       for (const [file, { commit, removed }] of lockfiles) {
@@ -460,7 +724,7 @@ export function createPushScanService(
         const deps = await readLockfile(reader, file, commit);
         if (deps) parsed.set(file, { deps, commit, removed });
       }
-      resolved = await applyLockfiles(service, parsed, 'security.inventory.push');
+      resolved = await applyLockfiles(service, parsed, 'security.inventory.push', ignores);
     }
     return { secrets: found.size, lockfiles: lockfiles.size, resolved };
   }
@@ -513,7 +777,10 @@ export function createPushScanService(
       const deps = await readLockfile(reader, file, head.sha);
       if (deps) parsed.set(file, { deps, commit: head.sha, removed: false });
     }
-    const resolved = await applyLockfiles(service, parsed, 'security.inventory.repository');
+    const problems: ConfigProblem[] = [];
+    const ignores = await depsIgnores(reader, head.sha, problems);
+    await recordProblems(service, 'dependency', [REPOSITORY_SCAN_FILES.depsIgnore], problems, head.sha);
+    const resolved = await applyLockfiles(service, parsed, 'security.inventory.repository', ignores);
     return { lockfiles: parsed.size, resolved };
   }
 

@@ -8,6 +8,7 @@ import { createTestApp, ENGINES, type TestApp } from '../../../../../test-suppor
 import { fixedClock } from '../../platform/clock.ts';
 import { PUSH_SCAN_JOB } from './index.ts';
 import { addedLines } from './push-scan-service.ts';
+import { SecretScanner } from './secrets/scanner.ts';
 import { seededRandom } from './secrets/test-corpus.ts';
 
 /**
@@ -26,11 +27,24 @@ const pick = (alphabet: string, n: number) =>
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const GITHUB_PAT = `ghp_${pick(ALNUM, 34)}7q`;
 const AWS_KEY = `AKIA${pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}`;
+const LEGACY_PAT = `ghp_${pick(ALNUM, 34)}9x`;
+const MORE_PAT = `ghp_${pick(ALNUM, 34)}3k`;
+const OLD_PAT = `ghp_${pick(ALNUM, 34)}5m`;
+// A token of a provider only the repository's own config knows.
+const ACME_TOKEN = `acme_${pick('abcdefghijklmnopqrstuvwxyz0123456789', 32)}`;
 
 const SHA1 = '1'.repeat(8) + 'a'.repeat(32);
 const SHA2 = '2'.repeat(8) + 'b'.repeat(32);
 const SHA3 = '3'.repeat(8) + 'c'.repeat(32);
 const SHA4 = '4'.repeat(8) + 'd'.repeat(32);
+const SHA5 = '5'.repeat(8) + 'd'.repeat(32);
+const SHA6 = '6'.repeat(8) + 'd'.repeat(32);
+const SHA7 = '7'.repeat(8) + 'd'.repeat(32);
+const SHA8 = '8'.repeat(8) + 'd'.repeat(32);
+const SHA9 = '9'.repeat(8) + 'd'.repeat(32);
+/** The repository scanner files a push scan reads at the pushed commit. */
+const SECRET_FILES = ['.engops-secrets.json', '.engops-secrets-ignore', '.engops-secrets-baseline.json'];
+const contents = (repo: string, file: string, sha: string) => `/repos/${repo}/contents/${file}?ref=${sha}`;
 
 const lockfile = JSON.stringify(
   {
@@ -101,6 +115,89 @@ const commits: Record<string, unknown> = {
       },
     ],
   },
+};
+
+const ACME_PATCH = `@@ -0,0 +1,2 @@\n+export const acmeUrl = 'https://api.acme.test';\n+export const acmeKey = '${ACME_TOKEN}';`;
+const LEGACY_PATCH = `@@ -1,1 +1,2 @@\n NODE_ENV=production\n+LEGACY_TOKEN=${LEGACY_PAT}`;
+const OLD_PATCH = `@@ -0,0 +1,1 @@\n+OLD_TOKEN=${OLD_PAT}`;
+const lockPatch =
+  '@@ -8,3 +8,3 @@\n       "node_modules/lodash": {\n-        "version": "4.17.21",\n+        "version": "4.17.15",';
+Object.assign(commits, {
+  [SHA5]: {
+    sha: SHA5,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [
+      { filename: 'src/acme.ts', status: 'added', patch: ACME_PATCH },
+      { filename: 'config/legacy.env', status: 'modified', patch: LEGACY_PATCH },
+      { filename: 'config/old.env', status: 'added', patch: OLD_PATCH },
+    ],
+  },
+  [SHA6]: {
+    sha: SHA6,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [
+      { filename: 'config/more.env', status: 'added', patch: `@@ -0,0 +1,1 @@\n+MORE_TOKEN=${MORE_PAT}` },
+      {
+        filename: '.engops-secrets.json',
+        status: 'modified',
+        patch: '@@ -1 +1 @@\n-{"version": 1}\n+{"version": 2}',
+      },
+    ],
+  },
+  [SHA7]: {
+    sha: SHA7,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [
+      { filename: 'README.md', status: 'modified', patch: '@@ -1 +1,2 @@\n # Checkout\n+Payments checkout.' },
+      { filename: '.engops-secrets.json', status: 'removed', patch: '@@ -1 +0,0 @@\n-{"version": 2}' },
+    ],
+  },
+  // The billing repository: a lockfile change under the repository's dependency ignore file.
+  [SHA8]: {
+    sha: SHA8,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [{ filename: 'package-lock.json', status: 'modified', patch: lockPatch }],
+  },
+  [SHA9]: {
+    sha: SHA9,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [{ filename: 'package-lock.json', status: 'modified', patch: lockPatch }],
+  },
+});
+const depsIgnore = (expires: string) =>
+  JSON.stringify({
+    ignore: [{ id: 'GHSA-35jh-r3h4-6jhm', package: 'lodash', reason: 'template() is never called', expires }],
+  });
+const acmeConfig = JSON.stringify({
+  version: 1,
+  rules: [
+    {
+      id: 'acme-api-key',
+      description: 'ACME API key',
+      regex: '\\b(acme_[a-z0-9]{32})\\b',
+      keywords: ['acme_'],
+      secretGroup: 1,
+    },
+  ],
+});
+// The fingerprint the default rules give LEGACY_TOKEN, as `engops scan secrets --format json` shows it.
+const legacyFindings = new SecretScanner().scanLines(
+  addedLines('config/legacy.env', LEGACY_PATCH),
+  'config/legacy.env',
+);
+// A baseline: the JSON report `engops scan secrets --format json` wrote when OLD_TOKEN was accepted.
+const oldFindings = new SecretScanner().scanLines(addedLines('config/old.env', OLD_PATCH), 'config/old.env');
+const baselineReport = JSON.stringify({ findings: oldFindings.map((f) => ({ fingerprint: f.fingerprint })) });
+// Files of the repositories at a commit (path -> text), served by the contents API.
+const repoFiles: Record<string, Record<string, string>> = {
+  [SHA5]: {
+    '.engops-secrets.json': acmeConfig,
+    '.engops-secrets-ignore': `# legacy token, revoked 2026-05-01 (mona)\n${legacyFindings[0]?.fingerprint}  # config/legacy.env\n`,
+    '.engops-secrets-baseline.json': baselineReport,
+  },
+  [SHA6]: { '.engops-secrets.json': '{"version": 2}' },
+  [SHA8]: { 'package-lock.json': lockfile, '.engops-deps-ignore.json': depsIgnore('2026-06-30') },
+  [SHA9]: { 'package-lock.json': lockfile, '.engops-deps-ignore.json': depsIgnore('2026-05-01') },
 };
 
 const LEDGER1 = `${'c1'.repeat(4)}${'0'.repeat(32)}`;
@@ -186,7 +283,7 @@ for (const engine of ENGINES) {
             encoding: 'base64',
             content: Buffer.from(ledgerText).toString('base64'),
           });
-        const commit = /^\/repos\/acme\/checkout\/commits\/([0-9a-f]{40})$/.exec(url.pathname);
+        const commit = /^\/repos\/acme\/(?:checkout|billing)\/commits\/([0-9a-f]{40})$/.exec(url.pathname);
         // SHA4 fails once with a server error (GitHub having a bad minute), then is served.
         if (commit?.[1] === SHA4 && failuresLeft-- > 0) return send(502, { message: 'Server Error' });
         if (commit?.[1] === SHA4) return send(200, { sha: SHA4, commit: {}, files: [] });
@@ -203,6 +300,15 @@ for (const engine of ENGINES) {
             encoding: 'base64',
             path: 'package-lock.json',
             content: Buffer.from(lockfile).toString('base64').replace(/.{60}/g, '$&\n'),
+          });
+        const file = /^\/repos\/acme\/(?:checkout|billing)\/contents\/(.+)$/.exec(url.pathname);
+        const text =
+          file && repoFiles[url.searchParams.get('ref') ?? '']?.[decodeURIComponent(file[1] ?? '')];
+        if (typeof text === 'string')
+          return send(200, {
+            type: 'file',
+            encoding: 'base64',
+            content: Buffer.from(text).toString('base64'),
           });
         send(404, { message: 'Not Found' });
       });
@@ -271,6 +377,9 @@ for (const engine of ENGINES) {
       expect(requests.map((r) => r.url)).toEqual([
         `/repos/acme/checkout/commits/${SHA1}`,
         `/repos/acme/checkout/commits/${SHA2}`,
+        // The repository's scanner files at the pushed commit (none here: the defaults).
+        ...SECRET_FILES.map((f) => contents('acme/checkout', f, SHA2)),
+        contents('acme/checkout', '.engops-deps-ignore.json', SHA2),
         `/repos/acme/checkout/contents/package-lock.json?ref=${SHA1}`,
       ]);
       expect(new Set(requests.map((r) => r.authorization))).toEqual(new Set([`Bearer ${API_TOKEN}`]));
@@ -333,7 +442,10 @@ for (const engine of ENGINES) {
       const next = await deliver('push-2', push([SHA3]));
       expect(next.json.status).toBe('processed');
       await t.container.worker.drain();
-      expect(requests.map((r) => r.url)).toEqual([`/repos/acme/checkout/commits/${SHA3}`]);
+      expect(requests.map((r) => r.url)).toEqual([
+        `/repos/acme/checkout/commits/${SHA3}`,
+        ...SECRET_FILES.map((f) => contents('acme/checkout', f, SHA3)),
+      ]);
       const secrets = await findings('secret');
       // BACKUP_TOKEN on line 5 carries the same secret in the same file: the same finding, seen again.
       expect(secrets).toHaveLength(2);
@@ -407,6 +519,7 @@ for (const engine of ENGINES) {
         '/repos/acme/ledger/branches/main',
         `/repos/acme/ledger/git/trees/${LEDGER1}?recursive=1`,
         `/repos/acme/ledger/contents/package-lock.json?ref=${LEDGER1}`,
+        contents('acme/ledger', '.engops-deps-ignore.json', LEDGER1),
       ]);
       const deps = async () =>
         (await t.call('GET', `/api/v1/security/findings?service_id=${created.json.id}&kind=dependency`)).json
@@ -424,6 +537,101 @@ for (const engine of ENGINES) {
           'lodash upgraded to 4.17.21 in package-lock.json, past the fixed version 4.17.21; ' +
             `GHSA-35jh-r3h4-6jhm no longer applies (commit ${LEDGER2.slice(0, 12)})`,
         ],
+      ]);
+    });
+
+    it("applies the repository's secrets config (custom rules) and ignore file at the pushed commit", async () => {
+      // Without the repository's files, the default rules find the legacy token and miss the ACME key.
+      expect(legacyFindings.map((f) => f.rule)).toEqual(['github-pat']);
+      expect(oldFindings.map((f) => f.rule)).toEqual(['github-pat']);
+      const plain = new SecretScanner().scanLines(addedLines('src/acme.ts', ACME_PATCH), 'src/acme.ts');
+      expect(plain).toEqual([]);
+      requests.length = 0;
+      clock.set('2026-05-08T10:00:00.000Z');
+      expect((await deliver('push-5', push([SHA5]))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      // (The daily repository scan of the ledger ran too, as the clock passed 02:00.)
+      expect(requests.map((r) => r.url).filter((u) => u.startsWith('/repos/acme/checkout/'))).toEqual([
+        `/repos/acme/checkout/commits/${SHA5}`,
+        ...SECRET_FILES.map((f) => contents('acme/checkout', f, SHA5)),
+      ]);
+      const secrets = await findings('secret');
+      // Suppressed by the ignore file and by the baseline.
+      expect(secrets.filter((f) => f.file === 'config/legacy.env' || f.file === 'config/old.env')).toEqual(
+        [],
+      );
+      expect(secrets.filter((f) => f.file === 'src/acme.ts').map((f) => [f.rule, f.line, f.title])).toEqual([
+        ['acme-api-key', 2, `ACME API key: ${ACME_TOKEN.slice(0, 4)}…`],
+      ]);
+      const dump = JSON.stringify(await t.container.db.selectFrom('security_findings').selectAll().execute());
+      expect(dump.includes(ACME_TOKEN) || dump.includes(LEGACY_PAT) || dump.includes(OLD_PAT)).toBe(false);
+    });
+
+    it('files an invalid secrets config as a finding, scans with the defaults, and fixes it once the file is gone', async () => {
+      clock.set('2026-05-09T10:00:00.000Z');
+      expect((await deliver('push-6', push([SHA6]))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      const secrets = await findings('secret');
+      expect(secrets.find((f) => f.file === 'config/more.env')).toMatchObject({
+        rule: 'github-pat',
+        line: 1,
+      });
+      const config = secrets.filter((f) => f.rule === 'engops-scan-config');
+      expect(config.map((f) => [f.file, f.severity, f.status, f.commit])).toEqual([
+        ['.engops-secrets.json', 'medium', 'open', SHA6],
+      ]);
+      expect(config[0]?.title).toContain('Invalid scanner file, scanned with the defaults:');
+      expect(config[0]?.title).toContain('is not a valid secrets config');
+
+      clock.set('2026-05-10T10:00:00.000Z');
+      expect((await deliver('push-7', push([SHA7]))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      const fixed = (await findings('secret')).filter((f) => f.rule === 'engops-scan-config');
+      expect(fixed.map((f) => [f.status, f.status_reason, f.status_changed_by])).toEqual([
+        ['fixed', `.engops-secrets.json is valid or gone at commit ${SHA7.slice(0, 12)}`, 'engops-push-scan'],
+      ]);
+    });
+
+    it('does not file a dependency the ignore file covers until its entry expires', async () => {
+      const checkout = (await t.call('GET', `/api/v1/services/${serviceId}`)).json;
+      const billing = await t.call('POST', '/api/v1/services', {
+        body: {
+          name: 'billing',
+          team_id: checkout.team_id,
+          repository_url: 'https://github.com/acme/billing',
+        },
+      });
+      expect(billing.status, billing.body).toBe(201);
+      const repo = {
+        id: 43,
+        full_name: 'acme/billing',
+        html_url: 'https://github.com/acme/billing',
+        clone_url: 'https://github.com/acme/billing.git',
+      };
+      const deps = async () =>
+        (await t.call('GET', `/api/v1/security/findings?service_id=${billing.json.id}&kind=dependency`)).json
+          .items as Array<Record<string, unknown>>;
+      clock.set('2026-05-11T10:00:00.000Z');
+      requests.length = 0;
+      expect((await deliver('push-8', push([SHA8], repo))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      expect(requests.map((r) => r.url)).toContain(
+        contents('acme/billing', '.engops-deps-ignore.json', SHA8),
+      );
+      // Matched, but ignored until 2026-06-30: in the inventory, not filed.
+      const inventory = await t.container.db
+        .selectFrom('security_dependencies')
+        .select(['name', 'version'])
+        .where('service_id', '=', billing.json.id)
+        .execute();
+      expect(inventory).toEqual([{ name: 'lodash', version: '4.17.15' }]);
+      expect(await deps()).toEqual([]);
+
+      // The next commit's ignore entry expired on 2026-05-01: it ignores nothing.
+      expect((await deliver('push-9', push([SHA9], repo))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      expect((await deps()).map((f) => [f.rule, f.package, f.version, f.status])).toEqual([
+        ['GHSA-35jh-r3h4-6jhm', 'lodash', '4.17.15', 'open'],
       ]);
     });
   });
