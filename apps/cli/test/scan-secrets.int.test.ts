@@ -243,6 +243,36 @@ describe('engops scan secrets', () => {
     expect(JSON.parse(result.stdout).findings.map((f: { rule: string }) => f.rule)).toEqual(['acme-key']);
   });
 
+  it("uses the folder's own .engops-secrets.json and .engops-secrets-ignore without flags", async () => {
+    const dir = path.join(work, 'own-files');
+    fs.mkdirSync(dir);
+    const acme = `acme_${token(24).toLowerCase()}`;
+    fs.writeFileSync(path.join(dir, 'a.txt'), `key ${acme}\nstripe ${stripeKey}\ngithub ${githubToken}\n`);
+    fs.writeFileSync(
+      path.join(dir, '.engops-secrets.json'),
+      JSON.stringify({
+        version: 1,
+        rules: [{ id: 'acme-key', description: 'ACME key', regex: 'acme_[a-z0-9]{24}', keywords: ['acme_'] }],
+        disable: ['stripe-secret-key'],
+      }),
+    );
+    const before = await cli([dir, '--format', 'json']);
+    expect(before.code, before.stderr).toBe(1);
+    const found = JSON.parse(before.stdout).findings as Array<{ rule: string; fingerprint: string }>;
+    expect(found.map((f) => f.rule).sort()).toEqual(['acme-key', 'github-pat']);
+    // Accept the GitHub token by its fingerprint in the folder's ignore file: only ACME's key is left.
+    const github = found.find((f) => f.rule === 'github-pat');
+    fs.writeFileSync(path.join(dir, '.engops-secrets-ignore'), `# rotated\n${github?.fingerprint}\n`);
+    const after = await cli([dir, '--format', 'json']);
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout).findings.map((f: { rule: string }) => f.rule)).toEqual(['acme-key']);
+    // A flag naming another file wins over the folder's own.
+    const empty = path.join(work, 'empty-ignore');
+    fs.writeFileSync(empty, '');
+    const flagged = await cli([dir, '--format', 'json', '--ignore-file', empty]);
+    expect(JSON.parse(flagged.stdout).findings).toHaveLength(2);
+  });
+
   it('exits 2 when the scan cannot run', async () => {
     const missing = await cli([path.join(work, 'no-such-dir')]);
     expect(missing.code).toBe(2);

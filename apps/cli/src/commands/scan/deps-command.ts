@@ -19,13 +19,14 @@ import {
   toDepsJsonReport,
   toDepsSarif,
 } from '../../../../server/src/modules/security/deps/index.ts';
+import { REPOSITORY_SCAN_FILES } from '../../../../server/src/modules/security/repository-files.ts';
 import { apiClientFromEnv } from '../../api-client.ts';
 import { printJson, say } from '../../output.ts';
 import { onServerOrLocal } from '../../target.ts';
 
 /** Exit codes of `engops scan deps` (as `engops scan secrets`). */
 export const DEPS_EXIT = { clean: 0, vulnerable: 1, error: 2 } as const;
-export const DEFAULT_IGNORE_FILE = '.engops-deps-ignore.json';
+export const DEFAULT_IGNORE_FILE = REPOSITORY_SCAN_FILES.depsIgnore;
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
 
 interface DepsOptions {

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { REPOSITORY_SCAN_FILES } from '../../../../server/src/modules/security/repository-files.ts';
 import {
   applyBaseline,
   BUILTIN_RULES,
@@ -23,6 +25,8 @@ import {
 import { apiClientFromEnv } from '../../api-client.ts';
 import { printJson, say } from '../../output.ts';
 import { registerAdvisoriesCommand, registerDepsCommand } from './deps-command.ts';
+
+const isString = (value: string | undefined): value is string => value !== undefined;
 
 /** Exit codes of `engops scan secrets`. */
 export const SCAN_EXIT = { clean: 0, findings: 1, error: 2 } as const;
@@ -63,14 +67,23 @@ async function runSecretsScan(target: string, options: SecretsOptions): Promise<
   const api = options.upload ? apiClientFromEnv() : undefined;
   if (options.upload && !api)
     throw new SecretScanError('--upload needs ENGOPS_URL and ENGOPS_TOKEN (the server to send findings to)');
-  const scannerOptions: ScannerOptions = options.config ? await loadSecretsConfig(options.config) : {};
+  const root = path.resolve(target);
+  // The repository's own scanner files (the ones the server's push scans read) are used when the
+  // scanned folder has them and no flag names another file.
+  const inRoot = (name: string) => {
+    const file = path.join(root, name);
+    return fs.existsSync(file) ? file : undefined;
+  };
+  const configFile = options.config ?? inRoot(REPOSITORY_SCAN_FILES.secretsConfig);
+  const baselines = options.baseline ?? [inRoot(REPOSITORY_SCAN_FILES.secretsBaseline)].filter(isString);
+  const ignoreFiles = options.ignoreFile ?? [inRoot(REPOSITORY_SCAN_FILES.secretsIgnore)].filter(isString);
+  const scannerOptions: ScannerOptions = configFile ? await loadSecretsConfig(configFile) : {};
   const rules: readonly SecretRule[] = scannerOptions.rules ?? BUILTIN_RULES;
   const scanner = new SecretScanner(scannerOptions);
   const known = new Set<string>();
-  for (const file of options.baseline ?? []) for (const fp of await loadBaseline(file)) known.add(fp);
-  for (const file of options.ignoreFile ?? []) for (const fp of await loadIgnoreFile(file)) known.add(fp);
+  for (const file of baselines) for (const fp of await loadBaseline(file)) known.add(fp);
+  for (const file of ignoreFiles) for (const fp of await loadIgnoreFile(file)) known.add(fp);
 
-  const root = path.resolve(target);
   let findings: Finding[];
   const scanned: { files?: number; commits?: number } = {};
   const mode = options.git ? 'git' : options.staged ? 'staged' : 'tree';
@@ -175,9 +188,20 @@ export function registerScanCommands(program: Command): void {
     .option('--git', "scan every commit's added lines in the repository's history (HEAD)")
     .option('--staged', 'scan the staged changes (git diff --cached), for a pre-commit hook')
     .option('--format <format>', 'text, json or sarif (SARIF 2.1.0)', 'text')
-    .option('--config <file>', 'JSON config: custom rules, disabled rules, allowlists')
-    .option('--baseline <report.json>', 'ignore findings present in a previous JSON or SARIF report', collect)
-    .option('--ignore-file <file>', 'ignore the fingerprints listed in this file (one per line)', collect)
+    .option(
+      '--config <file>',
+      'JSON config: custom rules, disabled rules, allowlists (default: .engops-secrets.json in path)',
+    )
+    .option(
+      '--baseline <report.json>',
+      'ignore findings present in a previous JSON or SARIF report (default: .engops-secrets-baseline.json in path)',
+      collect,
+    )
+    .option(
+      '--ignore-file <file>',
+      'ignore the fingerprints listed in this file, one a line (default: .engops-secrets-ignore in path)',
+      collect,
+    )
     .option('--no-progress', 'no progress bar for --git, even on a terminal')
     .option('--upload', 'send the findings (redacted, with fingerprints) to the engops server for --service')
     .option('--service <name|id>', 'the service this repository belongs to (with --upload)')

@@ -10,6 +10,7 @@ import { type Dependency, isLockfile, parseLockfile } from './deps/lockfiles.ts'
 import { ecosystemOf, normalizeName, type OsvAdvisory } from './deps/osv.ts';
 import { applyIgnores, type IgnoreEntry, matchDependencies, parseIgnoreEntries } from './deps/scan-deps.ts';
 import type { FindingsService } from './findings-service.ts';
+import { REPOSITORY_SCAN_FILES } from './repository-files.ts';
 import { applyBaseline, parseBaseline, parseIgnoreFile } from './secrets/baseline.ts';
 import { scannerOptionsFromConfig } from './secrets/custom-rules.ts';
 import { DiffParser } from './secrets/git-history.ts';
@@ -27,18 +28,6 @@ const MAX_COMMITS = 100;
 /** Pages of a GitLab commit diff read (100 files a page). */
 const MAX_DIFF_PAGES = 20;
 
-/**
- * The repository's own scanner files, read at the pushed commit (the newest one) from the
- * repository root: what `engops scan secrets` takes as `--config`, `--ignore-file` and `--baseline`,
- * and the ignore file `engops scan deps` reads from the scanned directory by default. Each is parsed
- * and applied by the same library functions the CLI uses; a missing file means the defaults.
- */
-export const REPOSITORY_SCAN_FILES = {
-  secretsConfig: '.engops-secrets.json',
-  secretsIgnore: '.engops-secrets-ignore',
-  secretsBaseline: '.engops-secrets-baseline.json',
-  depsIgnore: '.engops-deps-ignore.json',
-} as const;
 /**
  * The rule of the finding that reports an invalid scanner file (the scan ran with the defaults
  * instead); it is marked fixed once a later scan reads that file valid or finds it gone.
