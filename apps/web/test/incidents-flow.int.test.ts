@@ -7,7 +7,8 @@ import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browse
  * Incident response in headless Chromium against a real server (real database, real HTTP): an
  * events-v2 integration made on the service's integrations page, a real PagerDuty Events v2
  * trigger sent to /v2/enqueue, the incident appearing in the live list, and acknowledging,
- * resolving, reopening, roles and notes on the incident page; no console errors on the way.
+ * resolving, reopening, roles, notes and the suspected deployment on the incident page; no console
+ * errors on the way.
  */
 
 const RUNBOOK = 'https://runbooks.example.test/checkout-api';
@@ -373,6 +374,62 @@ for (const engine of ENGINES) {
         description: 'Reports from support since 09:40.',
       });
       await page.screenshot({ path: shot('8-declared'), fullPage: true });
+      expect(problems).toEqual([]);
+    });
+
+    it('shows the suspected deployment of an incident and confirms it', async () => {
+      if (!page || !t) throw new Error('the declare test did not run');
+      const incident = (await t.call('GET', '/api/v1/incidents')).json.items[0] as {
+        id: string;
+        triggered_at: string;
+      };
+      const before = (minutes: number) =>
+        new Date(Date.parse(incident.triggered_at) - minutes * 60_000).toISOString();
+      const deploy = async (version: string, finishedAt: string, environment = 'production') => {
+        const res = await t!.call('POST', '/api/v1/deployments', {
+          body: {
+            service_id: serviceId,
+            environment,
+            version,
+            commit_sha: version.replace(/\D/g, '').padEnd(40, 'a'),
+            status: 'success',
+            finished_at: finishedAt,
+          },
+        });
+        expect(res.status, JSON.stringify(res.json)).toBe(201);
+        return res.json.id as string;
+      };
+      await deploy('2.3.0', before(120));
+      const suspect = await deploy('2.4.0', before(15));
+      // Not suggested: another environment.
+      await deploy('2.5.0', before(5), 'staging');
+
+      await page.reload();
+      const fact = page.locator('.incident-facts .incident-cause');
+      await fact.waitFor();
+      expect(await fact.locator('dt').textContent()).toBe('Suspected deployment');
+      await fact.getByRole('button', { name: `Suggest the cause of ${incident.id}` }).click();
+      await expect.poll(() => fact.locator('.dora-cause').textContent()).toContain('Suggested: 2.4.0');
+      expect(await fact.locator('.dora-cause').getAttribute('data-cause')).toBe('suggested');
+      expect(
+        (await t.call('GET', `/api/v1/incidents/${incident.id}`)).json.caused_by_deployment_id,
+      ).toBeNull();
+
+      await fact.getByRole('button', { name: `Confirm 2.4.0 caused ${incident.id}` }).click();
+      await expect.poll(() => fact.locator('.dora-cause').textContent()).toBe(`Confirmed: ${suspect}`);
+      await page.getByRole('status').filter({ hasText: 'Suspected deployment confirmed' }).waitFor();
+      expect((await t.call('GET', `/api/v1/incidents/${incident.id}`)).json.caused_by_deployment_id).toBe(
+        suspect,
+      );
+      const update = page.getByRole('list', { name: 'Timeline' }).locator('[data-kind="update"]');
+      await update.waitFor();
+      expect(await update.textContent()).toContain(`Ada Admin set the suspected deployment to ${suspect}`);
+      // A reload shows the confirmed link straight away.
+      await page.reload();
+      await expect
+        .poll(() => page?.locator('.incident-facts .incident-cause .dora-cause').textContent())
+        .toBe(`Confirmed: ${suspect}`);
+      await page.screenshot({ path: shot('9-suspected-deployment'), fullPage: true });
       expect(problems).toEqual([]);
     });
   });

@@ -155,7 +155,10 @@ export function createIncidentsService(deps: {
   catalog: CatalogService;
 }) {
   const { db, clock, audit, jobs, repo, catalog } = deps;
-  /** Called inside the transaction that opens an incident (not for suppressed ones): see onTriggered. */
+  /**
+   * Called inside the transaction that opens or reopens an incident (not for suppressed ones): see
+   * onTriggered.
+   */
   const triggeredListeners: Array<(tx: Db, incident: IncidentView) => Promise<void>> = [];
 
   async function must(tx: Db, id: string): Promise<IncidentRow> {
@@ -321,6 +324,40 @@ export function createIncidentsService(deps: {
     return row;
   }
 
+  /**
+   * A reopened incident is a live problem again (in `tx`, after the reopen transition): unless a
+   * maintenance window covers its service now, it pages the service again from the first
+   * escalation level (one page job per reopen, so the next reopen pages again while a re-run of
+   * the same job does not) and tells the triggered listeners. In a window it is recorded, not paged.
+   */
+  async function afterReopen(tx: Db, row: IncidentRow, at: string): Promise<IncidentRow> {
+    const engops: Actor = { type: 'system', id: null, name: 'engops' };
+    if (await repo.activeMaintenance(tx, row.service_id, at)) {
+      await repo.updateIncident(tx, row.id, { suppressed: 1 });
+      await addTimeline(
+        tx,
+        row.id,
+        at,
+        'incident.suppressed',
+        engops,
+        'No one paged: the service is in a maintenance window',
+      );
+      return { ...row, suppressed: 1 };
+    }
+    const reopened: IncidentRow = { ...row, suppressed: 0 };
+    if (row.suppressed === 1) await repo.updateIncident(tx, row.id, { suppressed: 0 });
+    // Only reopens write status.triggered (a new incident writes incident.triggered): this is reopen n.
+    const reopen = await repo.countTimeline(tx, row.id, 'status.triggered');
+    await jobs.enqueue(tx, {
+      kind: PAGE_JOB,
+      payload: { incident_id: row.id, reopen },
+      dedupeKey: `page:${row.id}:reopen:${reopen}`,
+      maxAttempts: 5,
+    });
+    for (const listener of triggeredListeners) await listener(tx, incidentView(reopened));
+    return reopened;
+  }
+
   async function serviceAndTeam(serviceId: string) {
     const service = await catalog.findService(serviceId);
     if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service has id ${serviceId}.`);
@@ -329,9 +366,9 @@ export function createIncidentsService(deps: {
 
   return {
     /**
-     * Runs `listener` in the transaction of every incident that opens unsuppressed (the flags
-     * module enqueues its rollout-plan pause there). Keep listeners to cheap writes: they share
-     * the ingest path's transaction.
+     * Runs `listener` in the transaction of every incident that opens or is reopened unsuppressed
+     * (the flags module enqueues its rollout-plan pause there; a reopen has a later updated_at).
+     * Keep listeners to cheap writes: they share the ingest path's transaction.
      */
     onTriggered(listener: (tx: Db, incident: IncidentView) => Promise<void>) {
       triggeredListeners.push(listener);
@@ -377,13 +414,9 @@ export function createIncidentsService(deps: {
     async act(ctx: AuditContext, id: string, action: IncidentAction): Promise<IncidentView> {
       return db.transaction().execute(async (tx) => {
         const before = await must(tx, id);
-        const after = await applyTransition(
-          tx,
-          before,
-          action,
-          actorOf(ctx.principal),
-          clock.now().toISOString(),
-        );
+        const at = clock.now().toISOString();
+        let after = await applyTransition(tx, before, action, actorOf(ctx.principal), at);
+        if (action === 'reopen') after = await afterReopen(tx, after, at);
         await audit.record(tx, ctx, {
           action: `incident.${action}`,
           targetType: 'incident',
@@ -425,6 +458,11 @@ export function createIncidentsService(deps: {
         caused_by_deployment_id?: string | null | undefined;
       },
     ): Promise<IncidentView> {
+      const deploymentId = patch.caused_by_deployment_id;
+      if (deploymentId && !(await repo.existingDeployments(db, [deploymentId])).has(deploymentId))
+        throw new AppError('HTTP_VALIDATION_FAILED', `No deployment has id ${deploymentId}.`, {
+          errors: [{ path: 'body.caused_by_deployment_id', message: `no deployment has id ${deploymentId}` }],
+        });
       // People are named in the timeline (and so in the postmortem), not identified by id.
       const names = new Map<string, string>();
       for (const key of ['commander_id', 'comms_lead_id'] as const) {
@@ -495,6 +533,9 @@ export function createIncidentsService(deps: {
       for (const id of new Set(items.map((i) => i.service_id)))
         services.set(id, await catalog.findService(id));
       const externalIds = new Map<string, number>();
+      const deployments = await repo.existingDeployments(db, [
+        ...new Set(items.flatMap((i) => (i.caused_by_deployment_id ? [i.caused_by_deployment_id] : []))),
+      ]);
       items.forEach((item, index) => {
         if (!services.get(item.service_id))
           problems.push({
@@ -502,6 +543,11 @@ export function createIncidentsService(deps: {
             message: `no service has id or name ${item.service_id}`,
           });
         problems.push(...importProblems(item, index, now));
+        if (item.caused_by_deployment_id && !deployments.has(item.caused_by_deployment_id))
+          problems.push({
+            path: `body.incidents.${index}.caused_by_deployment_id`,
+            message: `no deployment has id ${item.caused_by_deployment_id}`,
+          });
         if (item.external_id !== undefined) {
           const first = externalIds.get(item.external_id);
           if (first !== undefined)
@@ -678,6 +724,11 @@ export function createIncidentsService(deps: {
     async list(page: PageQuery & IncidentFilter): Promise<Page<IncidentView>> {
       const result = await pageById(page, (before, limit) => repo.listIncidents(db, page, before, limit));
       return { items: result.items.map(incidentView), next_cursor: result.next_cursor };
+    },
+
+    /** The timeline of an incident read with `tx` (a transaction's own view). */
+    async timelineOf(tx: Db, id: string): Promise<TimelineEntry[]> {
+      return (await repo.listTimeline(tx, id)).map(timelineView);
     },
 
     async timeline(id: string): Promise<TimelineEntry[]> {

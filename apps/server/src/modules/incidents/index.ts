@@ -18,7 +18,7 @@ import { createIncidentsRepository } from './kysely-incidents-repository.ts';
 import { createPaging } from './paging.ts';
 
 export type { IncidentsService, IncidentView } from './incidents-service.ts';
-export type { Pager } from './paging.ts';
+export type { PageContext, Pager } from './paging.ts';
 
 export function createIncidentsModule(deps: {
   db: Db;

@@ -156,6 +156,26 @@ export function createIncidentsRepository() {
     },
 
     insertTimeline: (db: Db, row: Insertable<IncidentTimelineTable>) => insertTimeline(db, [row]),
+    /** Which of these deployment ids exist (a suspected cause must name a real deployment). */
+    async existingDeployments(db: Db, ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('deployments')
+        .select('id')
+        .where('id', 'in', [...ids])
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
+    /** How many timeline entries of one kind an incident has (e.g. `status.triggered`: its reopens). */
+    async countTimeline(db: Db, incidentId: string, kind: string): Promise<number> {
+      const row = await db
+        .selectFrom('incident_timeline')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('incident_id', '=', incidentId)
+        .where('kind', '=', kind)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     listTimeline: (db: Db, incidentId: string) =>
       db
         .selectFrom('incident_timeline')

@@ -12,7 +12,18 @@ import { type IncidentsService, type IncidentView, PAGE_JOB } from './incidents-
  * handle this incident. The on-call module registers one that follows escalation policies; when
  * none handles an incident, engops emails the owning team's responders.
  */
-export type Pager = (incident: IncidentView) => Promise<((tx: Db) => Promise<void>) | null>;
+export type Pager = (
+  incident: IncidentView,
+  context: PageContext,
+) => Promise<((tx: Db) => Promise<void>) | null>;
+
+/** Which page this is: the page job's id, and 0 for the first page or N for the Nth reopen. */
+export interface PageContext {
+  job_id: string;
+  reopen: number;
+}
+
+const ENGOPS = { type: 'system', id: null, name: 'engops' } as const;
 
 const LINK_TTL_SECONDS = 24 * 3600;
 
@@ -42,7 +53,7 @@ export function createPaging(deps: {
   }
 
   /** The default pager: email every responder and manager of the owning team. */
-  const emailTeam: Pager = async (incident) => {
+  const emailTeam: Pager = async (incident, context) => {
     if (!deps.notifier.isConfigured('email')) return null;
     const members = (await deps.catalog.listMembers(incident.team_id)).filter((m) => m.role !== 'viewer');
     if (members.length === 0) return null;
@@ -67,49 +78,91 @@ export function createPaging(deps: {
           `Acknowledge: ${ack}`,
           `Resolve: ${resolve}`,
         ].filter((l, i) => l !== '' || i === 4);
-        await deps.notifier.send(tx, {
+        // Once per page job and person: a re-run of this job (after a crash) emails nobody twice.
+        const once = await deps.notifier.sendOnce(tx, `page:${context.job_id}:${member.user_id}`, {
           channel: 'email',
           target: member.email,
-          subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}`,
+          subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}${context.reopen ? ' (reopened)' : ''}`,
           text: lines.join('\n'),
           data: { incident_id: incident.id },
           source: `incident:${incident.id}`,
         });
+        if (!once.fresh) continue;
         await deps.incidents.addTimeline(
           tx,
           incident.id,
           deps.clock.now().toISOString(),
           'notification',
-          { type: 'system', id: null, name: 'engops' },
-          `Paged ${member.name} by email`,
+          ENGOPS,
+          `Paged ${member.name} by email${context.reopen ? ' (reopened)' : ''}`,
           {
             user_id: member.user_id,
             channel: 'email',
+            page_job_id: context.job_id,
+            ...(context.reopen ? { reopen: context.reopen } : {}),
           },
         );
       }
     };
   };
 
+  /**
+   * Pages for a new incident (payload `{incident_id}`) or a reopened one (`{incident_id, reopen}`).
+   * Idempotent per job id, since a job whose completion was lost runs again: the email fallback
+   * sends once per job and person, the on-call pager once per page record, and the "nobody was
+   * paged" line is written once per job. A reopen that an escalation policy pages nobody for (the
+   * on-call module pages each level of an incident once) emails the team instead, and says so.
+   */
   deps.worker.register(PAGE_JOB, async (job) => {
-    const { incident_id } = job.payload as { incident_id: string };
+    const { incident_id, reopen } = job.payload as { incident_id: string; reopen?: number };
     const incident = await deps.incidents.get(incident_id);
     // Someone already responded (or it is over): waking people now would only be noise.
-    if (incident.status !== 'triggered') return;
+    if (incident.status !== 'triggered' || incident.suppressed) return;
+    const context: PageContext = { job_id: job.id, reopen: reopen ?? 0 };
     let write: ((tx: Db) => Promise<void>) | null = null;
-    for (const pager of [...pagers, emailTeam]) {
-      write = await pager(incident);
+    for (const pager of pagers) {
+      write = await pager(incident, context);
       if (write) break;
     }
+    // Read before the transaction: the email fallback, and for a reopen also the safety net.
+    const email = !write || context.reopen ? await emailTeam(incident, context) : null;
     await durably(async (tx) => {
-      if (write) return write(tx);
+      const notifications = async () =>
+        (await deps.incidents.timelineOf(tx, incident.id)).filter((e) => e.kind === 'notification');
+      const noted = async () =>
+        (await notifications()).some(
+          (e) => (e.data as { page_job_id?: unknown } | null)?.page_job_id === job.id,
+        );
+      const at = deps.clock.now().toISOString();
+      if (write) {
+        const before = context.reopen ? (await notifications()).length : 0;
+        await write(tx);
+        if (!context.reopen || (await notifications()).length > before) return;
+        // The escalation policy paged nobody for the reopen (it pages each level of an incident
+        // once): a reopened incident is a live problem, so the team is emailed instead.
+        if (!(await noted()))
+          await deps.incidents.addTimeline(
+            tx,
+            incident.id,
+            at,
+            'notification',
+            ENGOPS,
+            `The escalation policy paged nobody again after reopen ${context.reopen}${email ? ': emailing the team' : ''}`,
+            { page_job_id: job.id, reopen: context.reopen },
+          );
+        if (email) await email(tx);
+        return;
+      }
+      if (email) return email(tx);
+      if (await noted()) return;
       await deps.incidents.addTimeline(
         tx,
         incident.id,
-        deps.clock.now().toISOString(),
+        at,
         'notification',
-        { type: 'system', id: null, name: 'engops' },
+        ENGOPS,
         'Nobody was paged: no escalation policy or email channel reaches this team',
+        { page_job_id: job.id, ...(context.reopen ? { reopen: context.reopen } : {}) },
       );
     });
   });

@@ -17,6 +17,7 @@ import { ErrorBanner } from '../../ui/error-banner.tsx';
 import { SelectField, TextAreaField } from '../../ui/field.tsx';
 import { Form } from '../../ui/form.tsx';
 import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
+import { IncidentCause } from '../dora/dora-incident-cause.tsx';
 import { IncidentPostmortemLink } from '../postmortems/incident-postmortem-link.tsx';
 import { IncidentAlerts, safeHref } from './incident-alerts.tsx';
 import { SeverityBadge, StatusBadge, TimeStamp } from './incident-bits.tsx';
@@ -213,6 +214,21 @@ export function IncidentPage() {
           <dt>Alerts</dt>
           <dd>{incident.alert_count}</dd>
         </div>
+        {auth.can('dora.read') ? (
+          <div className="incident-cause">
+            <dt>Suspected deployment</dt>
+            <dd>
+              <IncidentCause
+                incidentId={incident.id}
+                confirmedId={incident.caused_by_deployment_id}
+                onConfirmed={() => {
+                  setStatus('Suspected deployment confirmed: it counts for the change failure rate.');
+                  detail.reload();
+                }}
+              />
+            </dd>
+          </div>
+        ) : null}
       </dl>
       {incident.description ? <p className="incident-description">{incident.description}</p> : null}
 
