@@ -304,6 +304,42 @@ describeEachEngine('engops scan deps --upload', (get) => {
     const after = await t.call('GET', '/api/v1/security/findings?kind=dependency&status=unresolved');
     expect(after.json.items.map((f: { package: string }) => f.package).sort()).toEqual(['lodash', 'qs']);
 
+    // The ignore entries a scan applied go along with the inventory: the server's later rescans
+    // leave the ignored advisory alone instead of filing it again.
+    const ignoreFile = path.join(os.tmpdir(), `engops-deps-ignore-${randomBytes(4).toString('hex')}.json`);
+    fs.writeFileSync(
+      ignoreFile,
+      JSON.stringify({
+        ignore: [
+          {
+            id: 'GHSA-hrpp-h998-j3pp',
+            reason: 'qs parses only our own query strings',
+            expires: '2999-01-01',
+          },
+        ],
+      }),
+    );
+    const third = await cli(
+      [
+        'package-lock.json',
+        '--advisories',
+        ADVISORIES,
+        '--no-dev',
+        '--ignore-file',
+        ignoreFile,
+        '--upload',
+        '--service',
+        'shop-api',
+      ],
+      env,
+    );
+    fs.rmSync(ignoreFile);
+    expect(third.stderr).toContain('0 new, 0 reopened, 1 fixed, 1 open.');
+    const rescanned = await t.container.security.service.advisories.rescan();
+    expect([...rescanned.values()].flat().map((f) => f.package)).toEqual(['lodash']);
+    const unresolved = await t.call('GET', '/api/v1/security/findings?kind=dependency&status=unresolved');
+    expect(unresolved.json.items.map((f: { package: string }) => f.package)).toEqual(['lodash']);
+
     // Secrets go to the same store, redacted: the secret itself never reaches the server.
     const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     const secret = `ghp_${[...randomBytes(36)].map((b) => ALNUM[b % ALNUM.length]).join('')}`;

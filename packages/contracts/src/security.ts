@@ -152,6 +152,18 @@ export const uploadInventorySchema = z.strictObject({
       }),
     )
     .max(50_000),
+  /** The ignore entries the scan applied (`.engops-deps-ignore.json`); the server's rescans apply them too. */
+  ignores: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).max(200),
+        package: z.string().min(1).max(300).optional(),
+        reason: z.string().min(1).max(2000),
+        expires: z.string().max(40).optional(),
+      }),
+    )
+    .max(10_000)
+    .optional(),
 });
 export const inventoryResultSchema = z.object({ service_id: z.string(), dependencies: z.number().int() });
 

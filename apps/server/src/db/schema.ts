@@ -309,6 +309,7 @@ export interface Database {
   security_advisories: SecurityAdvisoriesTable;
   security_advisory_packages: SecurityAdvisoryPackagesTable;
   security_dependencies: SecurityDependenciesTable;
+  security_dependency_ignores: SecurityDependencyIgnoresTable;
   access_register: AccessRegisterTable;
 }
 
@@ -1029,6 +1030,15 @@ export interface SecurityDependenciesTable {
   dev: number;
   path: string;
   uploaded_at: string;
+}
+
+/** The dependency ignore entries a service's last scan read (JSON array of IgnoreEntry). */
+export interface SecurityDependencyIgnoresTable {
+  service_id: string;
+  entries_json: string;
+  /** Where they came from: `push:<sha>`, `repository:<sha>` or `upload`. */
+  source: string;
+  updated_at: string;
 }
 
 export interface AccessRegisterTable {

@@ -183,6 +183,14 @@ async function runDepsScan(target: string, options: DepsOptions): Promise<number
           path: d.path.slice(0, 100),
         })),
       ),
+      // The server's later rescans leave out what this scan ignored (expired entries included, as
+      // here: an expired entry ignores nothing).
+      ignores: entries.map((e) => ({
+        id: e.id,
+        ...(e.package ? { package: e.package } : {}),
+        reason: e.reason,
+        ...(e.expires ? { expires: e.expires } : {}),
+      })),
     });
     const result = await api.request<{ created: number; reopened: number; fixed: number; open: number }>(
       'POST',

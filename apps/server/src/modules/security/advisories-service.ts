@@ -4,8 +4,14 @@ import { systemPrincipal } from '../../platform/access/permissions.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
-import { indexAdvisories } from './deps/advisory-source.ts';
-import type { Dependency } from './deps/lockfiles.ts';
+import {
+  inventoryRow,
+  matchStoredInventory,
+  notIgnored,
+  storedIgnores,
+  storeIgnores,
+  toUploadedDependency,
+} from './dependency-inventory.ts';
 import {
   AdvisoryFormatError,
   ecosystemOf,
@@ -13,7 +19,6 @@ import {
   type OsvAdvisory,
   parseAdvisory,
 } from './deps/osv.ts';
-import { matchDependencies } from './deps/scan-deps.ts';
 import type { FindingsService } from './findings-service.ts';
 import type { SecurityContext } from './security-deps.ts';
 
@@ -42,70 +47,28 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
     }
     const matchedBy = new Map<string, UploadedFinding[]>();
     for (const serviceId of ids) {
-      const rows = await db
-        .selectFrom('security_dependencies')
-        .selectAll()
-        .where('service_id', '=', serviceId)
-        .execute();
-      if (rows.length === 0) {
-        matchedBy.set(serviceId, []);
-        continue;
-      }
-      const deps: Dependency[] = rows.map((r) => {
-        const path = JSON.parse(r.path) as string[];
-        return {
-          ecosystem: r.ecosystem as Dependency['ecosystem'],
-          name: r.name,
-          version: r.version,
-          file: r.file,
-          direct: r.direct === 1,
-          dev: r.dev === 1,
-          path: path.length > 0 ? path : [`${r.name}@${r.version}`],
-        };
-      });
-      const names = [...new Set(deps.map((d) => normalizeName(d.ecosystem, d.name)))];
-      const records: OsvAdvisory[] = [];
-      for (let i = 0; i < names.length; i += 500) {
-        const chunk = await db
-          .selectFrom('security_advisories')
-          .innerJoin(
-            'security_advisory_packages',
-            'security_advisory_packages.advisory_id',
-            'security_advisories.id',
-          )
-          .select(['security_advisories.id', 'security_advisories.record'])
-          .where('security_advisory_packages.name', 'in', names.slice(i, i + 500))
-          .execute();
-        for (const row of chunk) records.push(JSON.parse(row.record) as OsvAdvisory);
-      }
-      const unique = new Map(records.map((r) => [r.id, r]));
-      const matched = matchDependencies(deps, indexAdvisories(unique.values()));
-      const uploaded: UploadedFinding[] = matched.map((f) => ({
-        fingerprint: f.fingerprint,
-        rule: f.advisory,
-        title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
-        severity: f.severity === 'none' ? 'low' : f.severity,
-        file: f.file,
-        package: f.package,
-        version: f.version,
-        ecosystem: f.ecosystem,
-        fixed_version: f.fixed,
-        dependency_path: f.path.slice(0, 100),
-        url: f.url,
-      }));
       const service = await catalog.findService(serviceId);
       if (!service) continue;
-      await findings.upload(
-        { principal: systemPrincipal },
-        {
-          service_id: service.id,
-          kind: 'dependency',
-          tool: 'engops-server',
-          complete: false,
-          findings: uploaded,
-        },
-        () => {},
+      // What the service's last scan ignored (.engops-deps-ignore.json) stays ignored here.
+      const matched = notIgnored(
+        await matchStoredInventory(db, service.id),
+        await storedIgnores(db, service.id),
+        clock.now(),
       );
+      const uploaded = matched.map(toUploadedDependency);
+      // complete: false, so an empty list would change nothing.
+      if (uploaded.length > 0)
+        await findings.upload(
+          { principal: systemPrincipal },
+          {
+            service_id: service.id,
+            kind: 'dependency',
+            tool: 'engops-server',
+            complete: false,
+            findings: uploaded,
+          },
+          () => {},
+        );
       matchedBy.set(service.id, uploaded);
     }
     return matchedBy;
@@ -217,19 +180,9 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
       await db.transaction().execute(async (tx) => {
         const at = now();
         await tx.deleteFrom('security_dependencies').where('service_id', '=', service.id).execute();
-        const rows = input.dependencies.map((d) => ({
-          id: newId('sd'),
-          service_id: service.id,
-          team_id: service.team_id,
-          file: d.file,
-          ecosystem: d.ecosystem,
-          name: d.name,
-          version: d.version,
-          direct: d.direct ? 1 : 0,
-          dev: d.dev ? 1 : 0,
-          path: JSON.stringify(d.path),
-          uploaded_at: at,
-        }));
+        const rows = input.dependencies.map((d) => inventoryRow(service, d, newId('sd'), at));
+        // The ignore entries the CLI applied, for the rescans (absent: the stored ones stay).
+        if (input.ignores) await storeIgnores(tx, service.id, input.ignores, 'upload', at);
         for (let i = 0; i < rows.length; i += 200)
           await tx
             .insertInto('security_dependencies')
@@ -240,7 +193,7 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
           targetType: 'service',
           targetId: service.id,
           teamId: service.team_id,
-          after: { dependencies: rows.length },
+          after: { dependencies: rows.length, ...(input.ignores ? { ignores: input.ignores.length } : {}) },
         });
       });
       return { service_id: service.id, dependencies: input.dependencies.length };

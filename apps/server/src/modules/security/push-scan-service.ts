@@ -5,10 +5,16 @@ import { createGitlabApi, type GitlabApi, gitlabProjectId } from '../../platform
 import { newId } from '../../platform/ids.ts';
 import { type CodeHostDelivery, gitlabRepositoryKeys, repositoryKey, repositoryKeys } from '../dora/index.ts';
 import type { AdvisoriesService } from './advisories-service.ts';
-import { indexAdvisories } from './deps/advisory-source.ts';
+import {
+  inventoryRow,
+  matchStoredInventory,
+  notIgnored,
+  storeIgnores,
+  toUploadedDependency,
+} from './dependency-inventory.ts';
 import { type Dependency, isLockfile, parseLockfile } from './deps/lockfiles.ts';
-import { ecosystemOf, normalizeName, type OsvAdvisory } from './deps/osv.ts';
-import { applyIgnores, type IgnoreEntry, matchDependencies, parseIgnoreEntries } from './deps/scan-deps.ts';
+import { ecosystemOf, normalizeName } from './deps/osv.ts';
+import { type IgnoreEntry, parseIgnoreEntries } from './deps/scan-deps.ts';
 import type { FindingsService } from './findings-service.ts';
 import { REPOSITORY_SCAN_FILES } from './repository-files.ts';
 import { applyBaseline, parseBaseline, parseIgnoreFile } from './secrets/baseline.ts';
@@ -476,58 +482,12 @@ export function createPushScanService(
   /**
    * Matches the service's stored inventory against the stored advisories (as the advisories
    * service's rescan does), leaves out what the repository's ignore entries cover (an expired entry
-   * covers nothing) and files the rest. Returns every match, ignored ones included, so a finding
-   * that is only ignored is not taken for fixed.
+   * covers nothing), files the rest, and keeps the entries for later rescans. Returns every match,
+   * ignored ones included, so a finding that is only ignored is not taken for fixed.
    */
-  async function matchInventory(service: Service, ignores: readonly IgnoreEntry[]) {
-    const rows = await db
-      .selectFrom('security_dependencies')
-      .selectAll()
-      .where('service_id', '=', service.id)
-      .execute();
-    const deps: Dependency[] = rows.map((r) => {
-      const path = JSON.parse(r.path) as string[];
-      return {
-        ecosystem: r.ecosystem as Dependency['ecosystem'],
-        name: r.name,
-        version: r.version,
-        file: r.file,
-        direct: r.direct === 1,
-        dev: r.dev === 1,
-        path: path.length > 0 ? path : [`${r.name}@${r.version}`],
-      };
-    });
-    const names = [...new Set(deps.map((d) => normalizeName(d.ecosystem, d.name)))];
-    const records = new Map<string, OsvAdvisory>();
-    for (let i = 0; i < names.length; i += 500) {
-      const chunk = await db
-        .selectFrom('security_advisories')
-        .innerJoin(
-          'security_advisory_packages',
-          'security_advisory_packages.advisory_id',
-          'security_advisories.id',
-        )
-        .select(['security_advisories.id', 'security_advisories.record'])
-        .where('security_advisory_packages.name', 'in', names.slice(i, i + 500))
-        .execute();
-      for (const row of chunk) records.set(row.id, JSON.parse(row.record) as OsvAdvisory);
-    }
-    const matched = matchDependencies(deps, indexAdvisories(records.values()));
-    const { kept } = applyIgnores(matched, ignores, clock.now());
-    const uploaded = (list: typeof matched): UploadedFinding[] =>
-      list.map((f) => ({
-        fingerprint: f.fingerprint,
-        rule: f.advisory,
-        title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
-        severity: f.severity === 'none' ? 'low' : f.severity,
-        file: f.file,
-        package: f.package,
-        version: f.version,
-        ecosystem: f.ecosystem,
-        fixed_version: f.fixed,
-        dependency_path: f.path.slice(0, 100),
-        url: f.url,
-      }));
+  async function matchInventory(service: Service, ignores: readonly IgnoreEntry[], source: string | null) {
+    const matched = await matchStoredInventory(db, service.id);
+    if (source) await storeIgnores(db, service.id, ignores, source, clock.now().toISOString());
     await findings.upload(
       { principal: systemPrincipal },
       {
@@ -535,11 +495,11 @@ export function createPushScanService(
         kind: 'dependency',
         tool: PUSH_SCAN_TOOL,
         complete: false,
-        findings: uploaded(kept),
+        findings: notIgnored(matched, ignores, clock.now()).map(toUploadedDependency),
       },
       () => {},
     );
-    return uploaded(matched);
+    return matched.map(toUploadedDependency);
   }
 
   /**
@@ -553,6 +513,8 @@ export function createPushScanService(
     parsed: Map<string, { deps: Dependency[]; commit: string; removed: boolean }>,
     action: string,
     ignores: readonly IgnoreEntry[],
+    /** Where the ignore entries were read (`push:<sha>`, `repository:<sha>`), kept with them; null: not read. */
+    source: string | null,
   ): Promise<number> {
     if (parsed.size === 0) return 0;
     const actx = { principal: { ...systemPrincipal, name: PUSH_SCAN_TOOL } };
@@ -564,19 +526,7 @@ export function createPushScanService(
           .where('service_id', '=', service.id)
           .where('file', '=', file)
           .execute();
-        const rows = deps.map((d) => ({
-          id: newId('sd'),
-          service_id: service.id,
-          team_id: service.team_id,
-          file,
-          ecosystem: d.ecosystem,
-          name: d.name,
-          version: d.version,
-          direct: d.direct ? 1 : 0,
-          dev: d.dev ? 1 : 0,
-          path: JSON.stringify(d.path),
-          uploaded_at: at,
-        }));
+        const rows = deps.map((d) => inventoryRow(service, { ...d, file }, newId('sd'), at));
         for (let i = 0; i < rows.length; i += 200)
           await tx
             .insertInto('security_dependencies')
@@ -598,7 +548,7 @@ export function createPushScanService(
         },
       });
     });
-    const matched = await matchInventory(service, ignores);
+    const matched = await matchInventory(service, ignores, source);
     const open = await db
       .selectFrom('security_findings')
       .select(['id', 'fingerprint', 'rule', 'file', 'package', 'ecosystem', 'fixed_version'])
@@ -713,7 +663,16 @@ export function createPushScanService(
         const deps = await readLockfile(reader, file, commit);
         if (deps) parsed.set(file, { deps, commit, removed });
       }
-      resolved = await applyLockfiles(service, parsed, 'security.inventory.push', ignores);
+      resolved = await applyLockfiles(
+        service,
+        parsed,
+        'security.inventory.push',
+        ignores,
+        head ? `push:${head}` : null,
+      );
+    } else if (head && depsIgnoreChanged) {
+      // Only the ignore file changed: keep its entries for the rescans (filed findings stay as they are).
+      await storeIgnores(db, service.id, ignores, `push:${head}`, clock.now().toISOString());
     }
     return { secrets: found.size, lockfiles: lockfiles.size, resolved };
   }
@@ -769,7 +728,13 @@ export function createPushScanService(
     const problems: ConfigProblem[] = [];
     const ignores = await depsIgnores(reader, head.sha, problems);
     await recordProblems(service, 'dependency', [REPOSITORY_SCAN_FILES.depsIgnore], problems, head.sha);
-    const resolved = await applyLockfiles(service, parsed, 'security.inventory.repository', ignores);
+    const resolved = await applyLockfiles(
+      service,
+      parsed,
+      'security.inventory.repository',
+      ignores,
+      `repository:${head.sha}`,
+    );
     return { lockfiles: parsed.size, resolved };
   }
 

@@ -626,6 +626,11 @@ for (const engine of ENGINES) {
         .execute();
       expect(inventory).toEqual([{ name: 'lodash', version: '4.17.15' }]);
       expect(await deps()).toEqual([]);
+      // The entries are kept for the server's rescans (after an advisory import, and daily): the
+      // rescan leaves the ignored advisory alone too.
+      const rescanned = await t.container.security.service.advisories.rescan([billing.json.id]);
+      expect(rescanned.get(billing.json.id)).toEqual([]);
+      expect(await deps()).toEqual([]);
 
       // The next commit's ignore entry expired on 2026-05-01: it ignores nothing.
       expect((await deliver('push-9', push([SHA9], repo))).json.status).toBe('processed');
