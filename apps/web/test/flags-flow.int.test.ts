@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
 import { normalizedHash } from '../../server/src/modules/flags/normalized-hash.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * Feature flags in headless Chromium against a real server (real database, real HTTP): an admin
@@ -12,7 +11,6 @@ import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
  * hash says; the kill switch in the list turns it off and OFREP answers false for everyone.
  */
 
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const FLAG = 'checkout.new-flow';
 const USERS = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 
@@ -52,16 +50,7 @@ for (const engine of ENGINES) {
     const shot = (name: string) => `/tmp/engops-flags-${engine}-${name}.png`;
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = t.app.server.address() as AddressInfo;
-      baseUrl = `http://127.0.0.1:${address.port}`;
-      t.container.state.baseUrl = baseUrl;
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'Europe/Berlin' },
-      });
-      expect(setup.status).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: 'Europe/Berlin' }));
       const team = await t.call('POST', '/api/v1/teams', {
         body: { name: 'Payments', time_zone: 'Europe/Berlin' },
       });
@@ -80,11 +69,7 @@ for (const engine of ENGINES) {
       page = await context.newPage();
       problems = watchConsole(page);
 
-      await page.goto(`${baseUrl}/teams`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/teams`);
       await page.getByRole('heading', { level: 1, name: 'Teams' }).waitFor();
       await page
         .getByRole('navigation', { name: 'Main' })

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
 import { startReceiver } from '../../server/src/modules/oncall/oncall-test-support.ts';
 import { toLocalInput, wallClock, zonedToInstant } from '../src/modules/oncall/oncall-format.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * On-call in headless Chromium against a real server (real database, real HTTP): a weekly schedule
@@ -14,7 +13,6 @@ import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
  */
 const ZONE = 'America/New_York';
 
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 const PEOPLE = [
   { email: 'ann@example.test', name: 'Ann Able' },
   { email: 'bob@example.test', name: 'Bob Baker' },
@@ -48,18 +46,8 @@ for (const engine of ENGINES) {
 
     beforeAll(async () => {
       receiver = await startReceiver();
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = t.app.server.address() as AddressInfo;
-      baseUrl = `http://127.0.0.1:${address.port}`;
-      // As serve() does once listening: iCal URLs name this address.
-      t.container.state.baseUrl = baseUrl;
-
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: ZONE },
-      });
-      expect(setup.status).toBe(201);
+      // iCal URLs name this server's address, as serve() makes them once listening.
+      ({ t, baseUrl } = await serveWebApp(engine, { timeZone: ZONE }));
       const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: ZONE } });
       expect(team.status).toBe(201);
       teamId = team.json.id;
@@ -92,11 +80,7 @@ for (const engine of ENGINES) {
       page = await context.newPage();
       problems = watchConsole(page);
 
-      await page.goto(`${baseUrl}/teams`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/teams`);
       await page.getByRole('heading', { level: 1, name: 'Teams' }).waitFor();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'On-call' }).click();
       await page.getByRole('heading', { level: 1, name: 'On-call' }).waitFor();

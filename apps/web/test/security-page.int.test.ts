@@ -1,15 +1,13 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * Security pages in headless Chromium against a real server: the overview per team and service
  * with its stale access, triaging a dependency finding, revoking a stale token in an access review (the token then stops
  * working), recording a training completion and a response exercise; no console errors.
  */
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 
 let browser: Browser | undefined;
 beforeAll(async () => {
@@ -28,13 +26,7 @@ for (const engine of ENGINES) {
     let deployToken = '';
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      t.container.state.baseUrl = baseUrl;
-      expect(
-        (await t.call('POST', '/api/v1/setup', { token: null, body: { ...ADMIN, time_zone: 'UTC' } })).status,
-      ).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine));
       teamId = (await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: 'UTC' } })).json
         .id;
       serviceId = (
@@ -98,11 +90,7 @@ for (const engine of ENGINES) {
       try {
         const page = await context.newPage();
         const problems = watchConsole(page);
-        await page.goto(`${baseUrl}/security`);
-        await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-        await page.getByLabel('Email').fill(ADMIN.email);
-        await page.getByLabel('Password').fill(ADMIN.password);
-        await page.getByRole('button', { name: 'Log in' }).click();
+        await logIn(page, `${baseUrl}/security`);
         await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
         const services = page.getByRole('table', { name: 'Security by service' });
         const row = services.getByRole('row', { name: /checkout-api/ });

@@ -1,15 +1,12 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ADMIN, launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * The web UI in headless Chromium against a real server (real database, real HTTP): first-run
  * setup, logout, login, creating a team and a service, and no console errors on the way.
  */
-
-const ADMIN = { email: 'ada@example.test', name: 'Ada Admin', password: 'correct-horse-battery' };
 
 let browser: Browser | undefined;
 
@@ -27,10 +24,8 @@ for (const engine of ENGINES) {
     let baseUrl = '';
 
     beforeAll(async () => {
-      t = await createTestApp(engine, { env: { ENGOPS_WEB_DIST: DIST } });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = t.app.server.address() as AddressInfo;
-      baseUrl = `http://127.0.0.1:${address.port}`;
+      // No first admin: this test sets the organisation up through the UI.
+      ({ t, baseUrl } = await serveWebApp(engine, { setup: false }));
     });
 
     afterAll(async () => {
@@ -177,11 +172,7 @@ for (const engine of ENGINES) {
       const problems = watchConsole(page);
 
       // A deep link while logged out goes to login, then back to the page asked for.
-      await page.goto(`${baseUrl}/people`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/people`);
       await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
 
       // People: create a person who can log in.

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, ENGINES, type TestApp } from '../../../test-support/engines.ts';
+import { ENGINES, type TestApp } from '../../../test-support/engines.ts';
 import {
   checkRunEvent,
   type PrInput,
@@ -10,14 +9,13 @@ import {
   pushEvent,
   reviewEvent,
 } from '../../server/src/modules/workflow/github-payloads.ts';
-import { DIST, launchBrowser, watchConsole } from './browser-support.ts';
+import { launchBrowser, logIn, serveWebApp, watchConsole } from './browser-support.ts';
 
 /**
  * The workflow page in headless Chromium against a real server fed signed GitHub deliveries:
  * the review-time chart with the 24-hour line, the waiting queue, a long-lived branch, the size
  * chart and the merged-without-CI list.
  */
-const ADMIN = { email: 'wanda@example.test', name: 'Wanda Admin', password: 'correct-horse-battery' };
 const SECRET = 'browser-workflow-secret';
 const HOUR = 3_600_000;
 const repo = { owner: 'shop', name: 'cart', default_branch: 'main' };
@@ -52,16 +50,7 @@ for (const engine of ENGINES) {
     };
 
     beforeAll(async () => {
-      t = await createTestApp(engine, {
-        env: { ENGOPS_WEB_DIST: DIST, ENGOPS_GITHUB_WEBHOOK_SECRET: SECRET },
-      });
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-      const setup = await t.call('POST', '/api/v1/setup', {
-        token: null,
-        body: { ...ADMIN, time_zone: 'UTC' },
-      });
-      expect(setup.status).toBe(201);
+      ({ t, baseUrl } = await serveWebApp(engine, { env: { ENGOPS_GITHUB_WEBHOOK_SECRET: SECRET } }));
     });
     afterAll(async () => {
       await t?.close();
@@ -149,11 +138,7 @@ for (const engine of ENGINES) {
       const context = await browser.newContext({ viewport: { width: 1440, height: 1200 } });
       const page = await context.newPage();
       const problems = watchConsole(page);
-      await page.goto(`${baseUrl}/workflow`);
-      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
+      await logIn(page, `${baseUrl}/workflow`);
       await page.getByRole('heading', { level: 1, name: 'Development workflow' }).waitFor();
       expect(
         await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workflow' }).count(),
