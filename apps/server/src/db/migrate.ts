@@ -16,6 +16,7 @@ import { m0013Security } from './migrations/0013-security.ts';
 import { m0014PostmortemTracking } from './migrations/0014-postmortem-tracking.ts';
 import { m0015IncidentHistory } from './migrations/0015-incident-history.ts';
 import { m0016SecurityDependencyIgnores } from './migrations/0016-security-dependency-ignores.ts';
+import { m0017OncallPageReopen } from './migrations/0017-oncall-page-reopen.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0014-postmortem-tracking': m0014PostmortemTracking,
   '0015-incident-history': m0015IncidentHistory,
   '0016-security-dependency-ignores': m0016SecurityDependencyIgnores,
+  '0017-oncall-page-reopen': m0017OncallPageReopen,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -533,6 +533,8 @@ export interface OncallPagesTable {
   escalation_policy_id: string;
   step: number;
   round: number;
+  /** The incident's reopen number the page belongs to: 0 for the first trigger, n for the nth reopen. */
+  reopen: number;
   at: string;
 }
 

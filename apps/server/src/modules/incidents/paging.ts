@@ -110,8 +110,9 @@ export function createPaging(deps: {
    * Pages for a new incident (payload `{incident_id}`) or a reopened one (`{incident_id, reopen}`).
    * Idempotent per job id, since a job whose completion was lost runs again: the email fallback
    * sends once per job and person, the on-call pager once per page record, and the "nobody was
-   * paged" line is written once per job. A reopen that an escalation policy pages nobody for (the
-   * on-call module pages each level of an incident once) emails the team instead, and says so.
+   * paged" line is written once per job. A reopen escalates again through the escalation policy;
+   * one that the policy reaches nobody for (for example every target disabled) emails the team
+   * instead, and says so.
    */
   deps.worker.register(PAGE_JOB, async (job) => {
     const { incident_id, reopen } = job.payload as { incident_id: string; reopen?: number };
@@ -137,9 +138,10 @@ export function createPaging(deps: {
       if (write) {
         const before = context.reopen ? (await notifications()).length : 0;
         await write(tx);
-        if (!context.reopen || (await notifications()).length > before) return;
-        // The escalation policy paged nobody for the reopen (it pages each level of an incident
-        // once): a reopened incident is a live problem, so the team is emailed instead.
+        // Paged, or this job already ran (its page lines carry its id): nothing more to do.
+        if (!context.reopen || (await notifications()).length > before || (await noted())) return;
+        // The escalation policy reached nobody for the reopen: a reopened incident is a live
+        // problem, so the team is emailed instead.
         if (!(await noted()))
           await deps.incidents.addTimeline(
             tx,

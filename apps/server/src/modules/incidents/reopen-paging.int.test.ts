@@ -162,7 +162,7 @@ for (const engine of ENGINES) {
       );
     });
 
-    it('a reopen the escalation policy pages nobody for emails the team instead, once', async () => {
+    it('a reopen escalates again from level 1 of the policy, once per page job', async () => {
       const { team, service, emails } = await teamWith('e', ['eve']);
       const eve = (await t.call('GET', '/api/v1/users?limit=200')).json.items.find(
         (u: { email: string }) => u.email === emails[0],
@@ -198,8 +198,8 @@ for (const engine of ENGINES) {
       const lines = (await timeline(incident.id)).filter((e) => e.kind === 'notification').map((e) => e.text);
       expect(lines).toEqual([
         'Paged eve by email (escalation level 1, via user)',
-        'The escalation policy paged nobody again after reopen 1: emailing the team',
-        'Paged eve by email (reopened)',
+        'Paged eve by email (escalation level 1, via user, reopen 1)',
+        'The page for reopen 1 ran again after a lost completion; nobody is paged twice',
       ]);
     });
 

@@ -97,12 +97,15 @@ export function createOncallRepository() {
         .execute();
     },
 
-    /** Records a page; false when this person was already paged for this step (a job run twice). */
+    /**
+     * Records a page; false when this person was already paged for this step of this reopen of the
+     * incident (a job run twice).
+     */
     async insertPage(db: Db, row: Insertable<OncallPagesTable>): Promise<boolean> {
       const inserted = await db
         .insertInto('oncall_pages')
         .values(row)
-        .onConflict((oc) => oc.columns(['incident_id', 'round', 'step', 'user_id']).doNothing())
+        .onConflict((oc) => oc.columns(['incident_id', 'reopen', 'round', 'step', 'user_id']).doNothing())
         .returning('id')
         .execute();
       return inserted.length > 0;

@@ -63,6 +63,11 @@ interface StepPayload {
   policy_id: string;
   step: number;
   round: number;
+  /**
+   * The incident's reopen number this escalation runs for (0 for the first trigger, n for the nth
+   * reopen; absent in jobs written before reopens escalated, meaning 0).
+   */
+  reopen?: number;
 }
 
 /** The deliveries of one person's page at one step, watched until one arrives or all fail. */
@@ -203,6 +208,27 @@ export function createOncallService(deps: {
     };
   }
 
+  /**
+   * The incident's reopen number now, derived as the incidents module derives it for its page job:
+   * only a reopen writes a `status.triggered` timeline entry (a new incident writes `incident.triggered`).
+   */
+  async function reopenOf(incidentId: string): Promise<number> {
+    const timeline = await deps.incidents.timelineOf(db, incidentId);
+    return timeline.filter((e) => e.kind === 'status.triggered').length;
+  }
+
+  /**
+   * A job of an earlier reopen, left over from before a resolve (a step due later, a delayed
+   * notification rule, a delivery watch), pages nobody: the reopen escalates again from level 1.
+   */
+  async function stale(payload: StepPayload): Promise<boolean> {
+    return (payload.reopen ?? 0) !== (await reopenOf(payload.incident_id));
+  }
+
+  /** Dedupe keys name the incident, and after the first trigger its reopen: each reopen escalates anew. */
+  const scope = (incidentId: string, reopen: number) =>
+    reopen > 0 ? `${incidentId}:reopen:${reopen}` : incidentId;
+
   async function onCallNow(scheduleId: string, at: Date): Promise<Shift[]> {
     const row = await repo.getSchedule(db, scheduleId);
     if (!row) return [];
@@ -268,6 +294,7 @@ export function createOncallService(deps: {
     policyName: string,
     step: number,
     round: number,
+    reopen: number,
     person: Recipient,
   ) {
     const service = await catalog.findService(incident.service_id);
@@ -278,7 +305,7 @@ export function createOncallService(deps: {
       `[${incident.severity}] ${incident.title}`,
       `Service: ${service?.name ?? incident.service_id}`,
       `Triggered: ${incident.triggered_at}`,
-      `Escalation: ${policyName}, level ${step + 1}${round > 0 ? ` (repeat ${round})` : ''}, via ${person.via}`,
+      `Escalation: ${policyName}, level ${step + 1}${round > 0 ? ` (repeat ${round})` : ''}${reopen > 0 ? ` after reopen ${reopen}` : ''}, via ${person.via}`,
       ...(service?.runbook_url ? [`Runbook: ${service.runbook_url}`] : []),
       '',
       `Open: ${url}`,
@@ -286,7 +313,7 @@ export function createOncallService(deps: {
       `Resolve: ${resolve}`,
     ].join('\n');
     return {
-      subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}`,
+      subject: `[engops] #${incident.number} ${incident.severity}: ${incident.title}${reopen > 0 ? ' (reopened)' : ''}`,
       text,
       data: {
         kind: 'page',
@@ -301,6 +328,7 @@ export function createOncallService(deps: {
         resolve_url: resolve,
         escalation_level: step + 1,
         round,
+        reopen,
         user_id: person.user_id,
       },
     };
@@ -310,7 +338,7 @@ export function createOncallService(deps: {
   async function sendPage(
     tx: Db,
     incident: IncidentView,
-    meta: { policy_id: string; step: number; round: number },
+    meta: { policy_id: string; step: number; round: number; reopen?: number; page_job_id?: string },
     person: Recipient,
     contact: ContactStep,
     message: Awaited<ReturnType<typeof pageMessage>>,
@@ -318,7 +346,8 @@ export function createOncallService(deps: {
     key?: string,
   ) {
     const at = now();
-    const where = `escalation level ${meta.step + 1}, via ${person.via}`;
+    const reopen = meta.reopen ?? 0;
+    const where = `escalation level ${meta.step + 1}, via ${person.via}${reopen > 0 ? `, reopen ${reopen}` : ''}`;
     const after = contact.delay_seconds > 0 ? ` after ${contact.delay_seconds} s` : '';
     const ready = deps.notifier.isConfigured(contact.channel);
     const input = {
@@ -351,6 +380,9 @@ export function createOncallService(deps: {
         policy_id: meta.policy_id,
         step: meta.step + 1,
         round: meta.round,
+        ...(reopen > 0 ? { reopen } : {}),
+        // The incidents module's page job that started this escalation (level 1 only).
+        ...(meta.page_job_id ? { page_job_id: meta.page_job_id } : {}),
       },
     );
     return id;
@@ -369,7 +401,14 @@ export function createOncallService(deps: {
    * Everything one escalation step does, prepared outside the transaction: returns the writes
    * (pages now, delayed notification-rule jobs, timeline, page records, the next step's job).
    */
-  async function prepareStep(incident: IncidentView, policy: EscalationPolicy, step: number, round: number) {
+  async function prepareStep(
+    incident: IncidentView,
+    policy: EscalationPolicy,
+    step: number,
+    round: number,
+    reopen: number,
+    pageJobId?: string,
+  ) {
     const { people, notes } = await recipients(policy, step);
     const prepared: Array<{
       person: Recipient;
@@ -380,13 +419,16 @@ export function createOncallService(deps: {
       prepared.push({
         person,
         plan: await contacts.plan(person.user_id, person.email),
-        message: await pageMessage(incident, policy.name, step, round, person),
+        message: await pageMessage(incident, policy.name, step, round, reopen, person),
       });
     }
     const at = now();
     const delayMs = (policy.levels[step]?.delay_seconds ?? 0) * 1000;
     const next = nextOf(policy, step, round);
-    const meta = { policy_id: policy.id, step, round };
+    const meta = { policy_id: policy.id, step, round, reopen };
+    const pageMeta = pageJobId ? { ...meta, page_job_id: pageJobId } : meta;
+    const key = scope(incident.id, reopen);
+    const reopenData = reopen > 0 ? { reopen } : {};
 
     return async (tx: Db) => {
       for (const note of notes)
@@ -394,9 +436,10 @@ export function createOncallService(deps: {
           policy_id: policy.id,
           step: step + 1,
           round,
+          ...reopenData,
         });
       for (const { person, plan, message } of prepared) {
-        // One page record per person and step: a step job run twice pages nobody twice.
+        // One page record per person, reopen and step: a step job run twice pages nobody twice.
         const fresh = await repo.insertPage(tx, {
           id: newId('page'),
           incident_id: incident.id,
@@ -405,6 +448,7 @@ export function createOncallService(deps: {
           escalation_policy_id: policy.id,
           step,
           round,
+          reopen,
           at,
         });
         if (!fresh) continue;
@@ -416,12 +460,19 @@ export function createOncallService(deps: {
             'notification',
             ENGOPS,
             `Could not page ${person.name}: no verified contact method (escalation level ${step + 1})`,
-            { user_id: person.user_id, policy_id: policy.id, step: step + 1, round },
+            {
+              user_id: person.user_id,
+              policy_id: policy.id,
+              step: step + 1,
+              round,
+              ...reopenData,
+              ...(pageJobId ? { page_job_id: pageJobId } : {}),
+            },
           );
         const sent: string[] = [];
         for (const contact of plan) {
           if (contact.delay_seconds === 0 || !contact.contact_method_id) {
-            const id = await sendPage(tx, incident, meta, person, contact, message);
+            const id = await sendPage(tx, incident, pageMeta, person, contact, message);
             if (id) sent.push(id);
             continue;
           }
@@ -437,7 +488,7 @@ export function createOncallService(deps: {
             kind: NOTIFY_RULE_JOB,
             payload,
             runAt: new Date(Date.parse(at) + contact.delay_seconds * 1000),
-            dedupeKey: `notify:${incident.id}:${round}:${step}:${person.user_id}:${contact.rule_id}`,
+            dedupeKey: `notify:${key}:${round}:${step}:${person.user_id}:${contact.rule_id}`,
             maxAttempts: 10,
           });
         }
@@ -453,18 +504,18 @@ export function createOncallService(deps: {
             kind: PAGE_WATCH_JOB,
             payload: watch,
             runAt: new Date(Date.parse(at) + 30_000),
-            dedupeKey: `page-watch:${incident.id}:${round}:${step}:${person.user_id}`,
+            dedupeKey: `page-watch:${key}:${round}:${step}:${person.user_id}`,
             maxAttempts: 12,
           });
         }
       }
       if (next) {
-        const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next };
+        const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next, reopen };
         await deps.jobs.enqueue(tx, {
           kind: ESCALATION_STEP_JOB,
           payload,
           runAt: new Date(Date.parse(at) + delayMs),
-          dedupeKey: `escalate:${incident.id}:${next.round}:${next.step}`,
+          dedupeKey: `escalate:${key}:${next.round}:${next.step}`,
           maxAttempts: 10,
         });
       } else {
@@ -475,19 +526,42 @@ export function createOncallService(deps: {
           'escalation',
           ENGOPS,
           `Escalation policy ${policy.name} has no further levels`,
-          { policy_id: policy.id },
+          { policy_id: policy.id, ...reopenData },
         );
       }
     };
   }
 
-  /** The incidents module's pager: follow the service's escalation policy, if it has one. */
-  const pager: Pager = async (incident) => {
+  /**
+   * The incidents module's pager: follow the service's escalation policy, if it has one, from level
+   * 1, for the first trigger and again for each reopen (`context.reopen`).
+   */
+  const pager: Pager = async (incident, context) => {
     const link = await repo.servicePolicy(db, incident.service_id);
     if (!link) return null;
     const row = await repo.getPolicy(db, link.escalation_policy_id);
     if (!row) return null;
-    return prepareStep(incident, policyView(row), 0, 0);
+    if (context.reopen > 0) {
+      // This reopen's page job ran before (its completion was lost) and its level-1 pages are
+      // recorded: page nobody twice, and say so. The incidents module emails the team when a
+      // reopen's pager adds no notification line, which here would be a second page.
+      const earlier = (await deps.incidents.timelineOf(db, incident.id)).some(
+        (e) => (e.data as { page_job_id?: unknown } | null)?.page_job_id === context.job_id,
+      );
+      if (earlier)
+        return async (tx) => {
+          await deps.incidents.addTimeline(
+            tx,
+            incident.id,
+            now(),
+            'notification',
+            ENGOPS,
+            `The page for reopen ${context.reopen} ran again after a lost completion; nobody is paged twice`,
+            { policy_id: row.id, page_job_id: context.job_id, reopen: context.reopen },
+          );
+        };
+    }
+    return prepareStep(incident, policyView(row), 0, 0, context.reopen, context.job_id);
   };
 
   deps.worker.register(ESCALATION_STEP_JOB, async (job) => {
@@ -495,9 +569,17 @@ export function createOncallService(deps: {
     const incident = await deps.incidents.get(payload.incident_id);
     // Acknowledge stops escalation; mitigate and resolve stop everything.
     if (incident.status !== 'triggered') return;
+    // Resolved and reopened since: the reopen's own escalation (from level 1) replaces this one.
+    if (await stale(payload)) return;
     const row = await repo.getPolicy(db, payload.policy_id);
     if (!row) return;
-    const write = await prepareStep(incident, policyView(row), payload.step, payload.round);
+    const write = await prepareStep(
+      incident,
+      policyView(row),
+      payload.step,
+      payload.round,
+      payload.reopen ?? 0,
+    );
     await db.transaction().execute(write);
   });
 
@@ -505,7 +587,7 @@ export function createOncallService(deps: {
   deps.worker.register(PAGE_WATCH_JOB, async (job) => {
     const p = job.payload as WatchPayload;
     const incident = await deps.incidents.get(p.incident_id);
-    if (incident.status !== 'triggered') return;
+    if (incident.status !== 'triggered' || (await stale(p))) return;
     const rows = await db
       .selectFrom('notifications')
       .select(['id', 'status'])
@@ -531,16 +613,23 @@ export function createOncallService(deps: {
         next
           ? `Every delivery to ${user?.name ?? p.user_id} failed; escalating to level ${next.step + 1} now`
           : `Every delivery to ${user?.name ?? p.user_id} failed, and the policy has no further level`,
-        { user_id: p.user_id, policy_id: p.policy_id, step: p.step + 1, round: p.round },
+        {
+          user_id: p.user_id,
+          policy_id: p.policy_id,
+          step: p.step + 1,
+          round: p.round,
+          ...(p.reopen ? { reopen: p.reopen } : {}),
+        },
       );
       if (!next) return;
-      const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next };
+      const reopen = p.reopen ?? 0;
+      const payload: StepPayload = { incident_id: incident.id, policy_id: policy.id, ...next, reopen };
       // Its own key: the regular step job still runs later and pages nobody twice.
       await deps.jobs.enqueue(tx, {
         kind: ESCALATION_STEP_JOB,
         payload,
         runAt: new Date(at),
-        dedupeKey: `escalate-early:${incident.id}:${next.round}:${next.step}`,
+        dedupeKey: `escalate-early:${scope(incident.id, reopen)}:${next.round}:${next.step}`,
         maxAttempts: 10,
       });
     });
@@ -550,7 +639,7 @@ export function createOncallService(deps: {
   deps.worker.register(NOTIFY_RULE_JOB, async (job) => {
     const payload = job.payload as NotifyPayload;
     const incident = await deps.incidents.get(payload.incident_id);
-    if (incident.status !== 'triggered') return;
+    if (incident.status !== 'triggered' || (await stale(payload))) return;
     const method = await contacts.verifiedMethod(payload.contact_method_id);
     const user = await catalog.getUser(payload.user_id).catch(() => null);
     if (!method || !user || user.disabled) return;
@@ -561,6 +650,7 @@ export function createOncallService(deps: {
       policy?.name ?? payload.policy_id,
       payload.step,
       payload.round,
+      payload.reopen ?? 0,
       person,
     );
     const contact: ContactStep = {
