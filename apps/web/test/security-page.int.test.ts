@@ -26,12 +26,19 @@ for (const engine of ENGINES) {
     let deployToken = '';
 
     beforeAll(async () => {
-      ({ t, baseUrl } = await serveWebApp(engine));
+      // A GitHub token makes the service's repository scannable ("Scan now"); the queued job is not
+      // run here (no worker), so GitHub is never called.
+      ({ t, baseUrl } = await serveWebApp(engine, { env: { ENGOPS_GITHUB_TOKEN: 'ghp_browser_test' } }));
       teamId = (await t.call('POST', '/api/v1/teams', { body: { name: 'Payments', time_zone: 'UTC' } })).json
         .id;
       serviceId = (
         await t.call('POST', '/api/v1/services', {
-          body: { name: 'checkout-api', team_id: teamId, runbook_url: 'https://wiki.example.test/checkout' },
+          body: {
+            name: 'checkout-api',
+            team_id: teamId,
+            runbook_url: 'https://wiki.example.test/checkout',
+            repository_url: 'https://github.com/acme/checkout-api',
+          },
         })
       ).json.id;
       const upload = await t.call('POST', '/api/v1/security/scans', {
@@ -102,6 +109,15 @@ for (const engine of ENGINES) {
         expect(cells[5]).not.toBe('never');
         expect(cells[6]).toBe('never');
         await row.getByRole('link', { name: '1/5 items' }).waitFor();
+        // Scan the repository now: a repository scan job is queued for the service.
+        await row.getByRole('button', { name: 'Scan checkout-api now' }).click();
+        await page.getByRole('status').filter({ hasText: "checkout-api's repository is queued" }).waitFor();
+        const queued = await t.container.db
+          .selectFrom('jobs')
+          .select(['payload', 'status'])
+          .where('kind', '=', 'security.repository_scan')
+          .execute();
+        expect(queued).toEqual([{ payload: JSON.stringify({ service_id: serviceId }), status: 'pending' }]);
         const teamRow = page
           .getByRole('table', { name: 'Security by team' })
           .getByRole('row', { name: /Payments/ });

@@ -449,6 +449,12 @@ export const ERROR_CATALOGUE = {
     title: 'Freeze not found',
     description: 'No freeze window has this id.',
   },
+  SECURITY_REPOSITORY_NOT_SCANNABLE: {
+    status: 409,
+    title: 'Repository cannot be scanned',
+    description:
+      'The service has no repository URL, or no token is configured for its code host (ENGOPS_GITHUB_TOKEN, ENGOPS_GITLAB_TOKEN).',
+  },
   SECURITY_FINDING_NOT_FOUND: {
     status: 404,
     title: 'Finding not found',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Service, UploadedFinding } from '@engops/contracts';
 import { systemPrincipal } from '../../platform/access/permissions.ts';
+import type { AuditContext } from '../../platform/audit.ts';
 import { createGitlabApi, type GitlabApi, gitlabProjectId } from '../../platform/gitlab-api.ts';
 import { newId } from '../../platform/ids.ts';
 import { type CodeHostDelivery, gitlabRepositoryKeys, repositoryKey, repositoryKeys } from '../dora/index.ts';
@@ -697,7 +698,7 @@ export function createPushScanService(
         return null;
       }
     };
-    if (gitlab && ctx.gitlab && host === apiHost(ctx.gitlab.url))
+    if (gitlab?.configured && ctx.gitlab && host === apiHost(ctx.gitlab.url))
       return gitlabReader(gitlab, gitlabProjectId(rest.join('/')));
     if (github?.token && rest.length === 2) {
       const ghHost = apiHost(github.url);
@@ -859,9 +860,35 @@ export function createPushScanService(
     );
   }
 
+  /**
+   * Queues a scan of the service's repository now (the daily scan's job), audited; a second request
+   * in the same minute reuses the queued job. Null when no configured code host serves the
+   * repository (no `repository_url`, or no token for its host).
+   */
+  async function requestRepositoryScan(actx: AuditContext, service: Service) {
+    if (!readerForService(service)) return null;
+    const minute = clock.now().toISOString().slice(0, 16);
+    return db.transaction().execute(async (tx) => {
+      const jobId = await jobs.enqueue(tx, {
+        kind: REPOSITORY_SCAN_JOB,
+        payload: { service_id: service.id },
+        dedupeKey: `security:repository-scan:${service.id}:now:${minute}`,
+      });
+      await ctx.audit.record(tx, actx, {
+        action: 'security.repository_scan.request',
+        targetType: 'service',
+        targetId: service.id,
+        teamId: service.team_id,
+        after: { job_id: jobId, repository_url: service.repository_url },
+      });
+      return { service_id: service.id, job_id: jobId, repository_url: service.repository_url ?? '' };
+    });
+  }
+
   return {
     scan,
     scanRepository,
+    requestRepositoryScan,
     /** Puts the next daily repository scan in the job queue (idempotent). */
     start: () => scheduleDaily(clock.now()),
     /** DORA's code-host subscriber: queues a scan of each verified push to a mapped service. */

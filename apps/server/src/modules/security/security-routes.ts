@@ -38,6 +38,7 @@ import {
 } from '@engops/contracts';
 import { z } from 'zod';
 import { defineRoute, type RouteSpec } from '../../http/route.ts';
+import { AppError } from '../../platform/errors.ts';
 import { canReview } from './access-review-service.ts';
 import type { SecurityServices } from './index.ts';
 import { allTeams, readableTeams } from './security-deps.ts';
@@ -58,6 +59,32 @@ export function securityRoutes(s: SecurityServices): RouteSpec[] {
       response: scanResultSchema,
       errors: [400, 404],
       handler: ({ body, audit, authorize }) => s.findings.upload(audit, body, authorize),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/security/services/:id/repository-scan',
+      summary:
+        "Scan the service's repository now (the daily repository scan: lockfiles of the default branch, the repository's ignore entries)",
+      tags,
+      auth: 'security.write',
+      params: idParamsSchema,
+      status: 202,
+      response: z.object({ service_id: z.string(), job_id: z.string(), repository_url: z.string() }),
+      errors: [404, 409],
+      handler: async ({ params, audit, authorize }) => {
+        const service = await s.catalog.findService(params.id);
+        if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${params.id}.`);
+        authorize('security.write', service.team_id);
+        const queued = await s.pushScans.requestRepositoryScan(audit, service);
+        if (!queued)
+          throw new AppError(
+            'SECURITY_REPOSITORY_NOT_SCANNABLE',
+            service.repository_url
+              ? `No token is configured for the code host of ${service.repository_url} (ENGOPS_GITHUB_TOKEN or ENGOPS_GITLAB_TOKEN).`
+              : 'The service has no repository_url: set one on the service first.',
+          );
+        return queued;
+      },
     }),
     defineRoute({
       method: 'GET',

@@ -1,9 +1,12 @@
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { api } from '../../app/api-client.ts';
+import { ApiError, api } from '../../app/api-client.ts';
+import { useAuth } from '../../app/auth-context.tsx';
 import { formatDateTime } from '../../app/format.ts';
 import { useResource } from '../../app/use-resource.ts';
+import { Button } from '../../ui/button.tsx';
 import { ErrorBanner } from '../../ui/error-banner.tsx';
-import { PageHeader } from '../../ui/page-header.tsx';
+import { PageHeader, StatusMessage } from '../../ui/page-header.tsx';
 import { type Column, Table } from '../../ui/table.tsx';
 import { SecurityNav } from './security-nav.tsx';
 import { KIND_LABEL, percent, type SecurityOverview } from './security-types.ts';
@@ -17,6 +20,19 @@ export function SecurityOverviewPage() {
   const overview = useResource('security-overview', () =>
     api.get<SecurityOverview>('/api/v1/security/overview'),
   );
+  const auth = useAuth();
+  const [scanMessage, setScanMessage] = useState('');
+  /** Queues a scan of the service's repository (lockfiles of the default branch) now. */
+  async function scanNow(row: ServiceRow) {
+    try {
+      await api.post(`/api/v1/security/services/${row.service_id}/repository-scan`);
+      setScanMessage(
+        `A scan of ${row.service_name}'s repository is queued; its results appear here when it finishes.`,
+      );
+    } catch (error) {
+      setScanMessage(error instanceof ApiError ? error.message : String(error));
+    }
+  }
   const teams: Column<TeamRow>[] = [
     { key: 'team', header: 'Team', cell: (t) => t.team_name },
     { key: 'open', header: 'Open findings', kind: 'number', cell: (t) => t.open_findings },
@@ -85,6 +101,19 @@ export function SecurityOverviewPage() {
         </Link>
       ),
     },
+    ...(auth.can('security.write')
+      ? [
+          {
+            key: 'scan',
+            header: 'Repository',
+            cell: (s: ServiceRow) => (
+              <Button small aria-label={`Scan ${s.service_name} now`} onClick={() => void scanNow(s)}>
+                Scan now
+              </Button>
+            ),
+          },
+        ]
+      : []),
   ];
   return (
     <>
@@ -104,6 +133,7 @@ export function SecurityOverviewPage() {
         empty="No teams yet."
       />
       <h2>Services</h2>
+      {scanMessage ? <StatusMessage>{scanMessage}</StatusMessage> : null}
       <Table
         caption="Security by service"
         columns={services}
