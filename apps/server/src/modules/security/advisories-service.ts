@@ -20,7 +20,7 @@ import {
   parseAdvisory,
 } from './deps/osv.ts';
 import type { FindingsService } from './findings-service.ts';
-import type { SecurityContext } from './security-deps.ts';
+import { type SecurityContext, writableService } from './security-deps.ts';
 
 export const RESCAN_JOB = 'security.rescan';
 export const DAILY_RESCAN_JOB = 'security.rescan.daily';
@@ -174,9 +174,7 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
       input: Inventory,
       authorize: (permission: 'security.write', teamId?: string | null) => void,
     ) {
-      const service = await catalog.findService(input.service_id);
-      if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${input.service_id}.`);
-      authorize('security.write', service.team_id);
+      const service = await writableService(catalog, input.service_id, authorize);
       await db.transaction().execute(async (tx) => {
         const at = now();
         await tx.deleteFrom('security_dependencies').where('service_id', '=', service.id).execute();

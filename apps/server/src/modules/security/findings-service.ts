@@ -2,7 +2,6 @@ import type {
   FindingStatus,
   SecurityFinding,
   SecuritySeverity,
-  Service,
   UploadedFinding,
   uploadScanSchema,
 } from '@engops/contracts';
@@ -14,7 +13,7 @@ import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/pagination.ts';
 import type { FindingRow } from './kysely-security-repository.ts';
-import { allServices, readableTeams, type SecurityContext } from './security-deps.ts';
+import { allServices, readableTeams, type SecurityContext, writableService } from './security-deps.ts';
 import { findingDueAt, isOverdue } from './security-rules.ts';
 
 type Upload = z.output<typeof uploadScanSchema>;
@@ -120,10 +119,7 @@ export function createFindingsService(ctx: SecurityContext) {
     /** Records one scan of a service: new findings, reopened ones, and (complete scans) fixed ones. */
     async upload(actx: AuditContext, input: Upload, authorize: Authorize) {
       // Scanners in pipelines name the service as people do: by name or id.
-      const found = await catalog.findService(input.service_id);
-      if (!found) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${input.service_id}.`);
-      const service: Service = found;
-      authorize('security.write', service.team_id);
+      const service = await writableService(catalog, input.service_id, authorize);
       const unique = new Map<string, UploadedFinding>();
       for (const f of input.findings) unique.set(f.fingerprint, f);
       // Two scans of one service at once (a pipeline and a server rescan) may both insert the same

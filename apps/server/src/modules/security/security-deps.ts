@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.ts';
 import { can, type Permission, type Principal } from '../../platform/access/permissions.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { AppError } from '../../platform/errors.ts';
 import type { GitlabApiConfig } from '../../platform/gitlab-api.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
 import type { Notifier } from '../../platform/notifications/notifications-service.ts';
@@ -59,6 +60,20 @@ export async function allOf<T>(
 
 export const allServices = (catalog: CatalogService): Promise<Service[]> =>
   allOf((p) => catalog.listServices(p));
+/**
+ * The service a scanner or a person names (by id or by name, as pipelines do), once the caller may
+ * write security data on its team: 404 `CATALOG_SERVICE_NOT_FOUND`, else 403 from `authorize`.
+ */
+export async function writableService(
+  catalog: CatalogService,
+  idOrName: string,
+  authorize: (permission: 'security.write', teamId?: string | null) => void,
+): Promise<Service> {
+  const service = await catalog.findService(idOrName);
+  if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${idOrName}.`);
+  authorize('security.write', service.team_id);
+  return service;
+}
 export const allTeams = (catalog: CatalogService): Promise<Team[]> => allOf((p) => catalog.listTeams(p));
 export const allUsers = (catalog: CatalogService): Promise<User[]> => allOf((p) => catalog.listUsers(p));
 

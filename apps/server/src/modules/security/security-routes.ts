@@ -41,7 +41,7 @@ import { defineRoute, type RouteSpec } from '../../http/route.ts';
 import { AppError } from '../../platform/errors.ts';
 import { canReview } from './access-review-service.ts';
 import type { SecurityServices } from './index.ts';
-import { allTeams, readableTeams } from './security-deps.ts';
+import { allTeams, readableTeams, writableService } from './security-deps.ts';
 
 const tags = ['security'];
 
@@ -72,9 +72,7 @@ export function securityRoutes(s: SecurityServices): RouteSpec[] {
       response: z.object({ service_id: z.string(), job_id: z.string(), repository_url: z.string() }),
       errors: [404, 409],
       handler: async ({ params, audit, authorize }) => {
-        const service = await s.catalog.findService(params.id);
-        if (!service) throw new AppError('CATALOG_SERVICE_NOT_FOUND', `No service ${params.id}.`);
-        authorize('security.write', service.team_id);
+        const service = await writableService(s.catalog, params.id, authorize);
         const queued = await s.pushScans.requestRepositoryScan(audit, service);
         if (!queued)
           throw new AppError(
