@@ -403,7 +403,12 @@ async function main() {
         (select rollback_of from deployments where kind = 'rollback' and rollback_of is not null)`.execute(
         db,
       );
+      // As migration 0008 ran it: with deployment_commits' (service_id, sha) index, which its
+      // "no earlier deployment shipped it" test probes (migration 0018 drops the index later).
+      await sql`create index if not exists deployment_commits_service_sha_idx
+        on deployment_commits (service_id, sha)`.execute(db);
       await backfillDoraChanges(db as never);
+      await sql`drop index deployment_commits_service_sha_idx`.execute(db);
     }
   });
   const [, analyzeMs] = await timed(() =>

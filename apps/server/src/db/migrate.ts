@@ -17,6 +17,7 @@ import { m0014PostmortemTracking } from './migrations/0014-postmortem-tracking.t
 import { m0015IncidentHistory } from './migrations/0015-incident-history.ts';
 import { m0016SecurityDependencyIgnores } from './migrations/0016-security-dependency-ignores.ts';
 import { m0017OncallPageReopen } from './migrations/0017-oncall-page-reopen.ts';
+import { m0018DropDeploymentCommitsShaIndex } from './migrations/0018-drop-deployment-commits-sha-index.ts';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ export const migrations: Record<string, Migration> = {
   '0015-incident-history': m0015IncidentHistory,
   '0016-security-dependency-ignores': m0016SecurityDependencyIgnores,
   '0017-oncall-page-reopen': m0017OncallPageReopen,
+  '0018-drop-deployment-commits-sha-index': m0018DropDeploymentCommitsShaIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -228,7 +228,9 @@ export function createDoraRepository() {
     },
     /**
      * Commits shipped by successful deployments to `environment` finishing in [from, to), minus
-     * those some successful deployment to it had already shipped before `from`.
+     * those some successful deployment to it had already shipped before `from`: the lead-time
+     * input computed from the raw links, the reference the stored dora_changes are tested against
+     * (dora-sql.int.test.ts). Not indexed for large windows: the metrics read dora_changes.
      */
     async windowChanges(
       db: Db,
