@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { describeEachEngine } from '../../../test-support/engines.ts';
+import { describeEachEngine, type TestApp } from '../../../test-support/engines.ts';
 import { changeLead } from '../../server/src/modules/dora/dora-lead.ts';
 
 /**
@@ -98,6 +98,13 @@ function cli(args: string[], env: Record<string, string>) {
   });
 }
 
+/** The test app's address (it listens once per engine, for every test of the file). */
+async function listening(t: TestApp): Promise<string> {
+  const bound = t.app.server.address();
+  if (bound && typeof bound === 'object') return `http://127.0.0.1:${bound.port}`;
+  return t.app.listen({ port: 0, host: '127.0.0.1' });
+}
+
 describeEachEngine('engops import git', (get) => {
   it('imports commits and tag deployments with merges, then only what is new', async () => {
     const t = get();
@@ -108,7 +115,7 @@ describeEachEngine('engops import git', (get) => {
     });
     expect(svc.status).toBe(201);
     const serviceId = svc.json.id as string;
-    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = await listening(t);
     const env = { ENGOPS_URL: address, ENGOPS_TOKEN: await t.tokenFor('responder', team.json.id) };
     const db = t.container.db;
     // --batch 1: one commit per request, and v1.1.0's five commits go in parts of three.
@@ -219,5 +226,48 @@ describeEachEngine('engops import git', (get) => {
     });
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toContain('AUTH_FORBIDDEN');
+  });
+
+  it('reads every subject whole, multi-byte characters across git output chunks included', async () => {
+    const t = get();
+    // 600 commits (git's buffered output arrives in 4 KiB chunks, so characters of two, three and
+    // four bytes fall across chunk ends), their subjects with quotes, backslashes and tabs.
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-git-import-'));
+    repos.push(repo);
+    git(['init', '-q', '-b', 'main']);
+    const subject = (i: number) => `Ändern ${i} — naïve "quote" \\ back\tslash 😀 日本 ${'é'.repeat(i % 7)} end`;
+    const start = Date.parse('2026-06-01T00:00:00Z') / 1000;
+    const stream: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const who = `T <t@example.test> ${start + i * 60} +0200`;
+      const message = Buffer.from(subject(i));
+      stream.push(
+        `commit refs/heads/main\nmark :${i + 1}\nauthor ${who}\ncommitter ${who}\ndata ${message.length}\n${message}\n` +
+          (i ? `from :${i}\n` : '') +
+          `M 100644 inline f.txt\ndata ${String(i).length}\n${i}\n\n`,
+      );
+    }
+    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: stream.join('') });
+    const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Text', time_zone: 'UTC' } });
+    const svc = await t.call('POST', '/api/v1/services', {
+      body: { name: 'text', team_id: team.json.id, tier: 'tier-3' },
+    });
+    const address = await listening(t);
+    const env = { ENGOPS_URL: address, ENGOPS_TOKEN: await t.tokenFor('responder', team.json.id) };
+    const run = await cli(['import', 'git', repo, '--service', 'text', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ commits_read: 600, commits_created: 600 });
+    const rows = await t.container.db
+      .selectFrom('commits')
+      .select(['message', 'committed_at', 'authored_at'])
+      .where('service_id', '=', svc.json.id)
+      .orderBy('committed_at')
+      .execute();
+    expect(rows.map((r) => r.message)).toEqual(Array.from({ length: 600 }, (_, i) => subject(i)));
+    // +02:00 times stored as UTC.
+    expect(rows[0]).toMatchObject({
+      committed_at: new Date(start * 1000).toISOString(),
+      authored_at: new Date(start * 1000).toISOString(),
+    });
   });
 });
