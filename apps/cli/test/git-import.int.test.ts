@@ -235,7 +235,8 @@ describeEachEngine('engops import git', (get) => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'engops-git-import-'));
     repos.push(repo);
     git(['init', '-q', '-b', 'main']);
-    const subject = (i: number) => `Ändern ${i} — naïve "quote" \\ back\tslash 😀 日本 ${'é'.repeat(i % 7)} end`;
+    const subject = (i: number) =>
+      `Ändern ${i} — naïve "quote" \\ back\tslash 😀 日本 ${'é'.repeat(i % 7)} end`;
     const start = Date.parse('2026-06-01T00:00:00Z') / 1000;
     const stream: string[] = [];
     for (let i = 0; i < 600; i++) {
