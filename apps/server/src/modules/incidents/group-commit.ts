@@ -43,9 +43,12 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
     });
   }
 
-  /** Settles the items' promises once their (committed) transaction is durable. */
-  function settle(d: DeferredSync, items: Array<Item<unknown, S>>, results: unknown[]): void {
-    d.durable().then(
+  /**
+   * Settles the items' promises once their (committed) transaction is durable; resolves then too
+   * (never rejects: a failed sync rejects the items).
+   */
+  function settle(d: DeferredSync, items: Array<Item<unknown, S>>, results: unknown[]): Promise<void> {
+    return d.durable().then(
       () => {
         for (const [i, item] of items.entries()) item.resolve(results[i]);
       },
@@ -58,7 +61,7 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
   async function runAlone(d: DeferredSync, item: Item<unknown, S>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        settle(d, [item], await transaction(d, [item]));
+        await settle(d, [item], await transaction(d, [item]));
         return;
       } catch (error) {
         if (attempt < 2 && options.retryAlone?.(error)) continue;
@@ -92,7 +95,9 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
         } catch {
           results = undefined;
         }
-        if (results) settle(d, batch, results);
+        // The next transaction starts once this one is durable, and what arrives meanwhile joins
+        // it: fewer, larger transactions (less CPU per event), one WAL sync at a time.
+        if (results) await settle(d, batch, results);
         else for (const item of batch) await runAlone(d, item);
       }
     } finally {
