@@ -32,11 +32,23 @@ export function createMetrics(deps: { jobs: JobQueue; processMetrics: boolean })
       }
     },
   });
+  // The series of each (method, route, status), bound once: a request then skips hashing its labels.
+  // Routes are the registered patterns (or 'unmatched'), so the number of series stays bounded.
+  const series = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>();
   return {
     registry,
     observe(method: string, route: string, status: number, seconds: number) {
-      requests.inc({ method, route, status: String(status) });
-      latency.observe({ method, route }, seconds);
+      const key = `${method} ${status} ${route}`;
+      let bound = series.get(key);
+      if (!bound) {
+        bound = {
+          count: requests.labels(method, route, String(status)),
+          time: latency.labels(method, route),
+        };
+        series.set(key, bound);
+      }
+      bound.count.inc();
+      bound.time.observe(seconds);
     },
   };
 }
