@@ -5,6 +5,19 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lowerc
 let lastMs = -1;
 let lastRandom = new Uint8Array(10);
 
+/** Random bytes drawn 4 KiB at a time (one call into the CSPRNG per 409 ids, not per id). */
+const POOL_BYTES = 4096;
+let pool: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+let poolAt = 0;
+function random10(): Uint8Array<ArrayBuffer> {
+  if (poolAt + 10 > pool.length) {
+    pool = new Uint8Array(randomBytes(POOL_BYTES));
+    poolAt = 0;
+  }
+  poolAt += 10;
+  return pool.slice(poolAt - 10, poolAt);
+}
+
 function encode(bytes: Uint8Array, length: number): string {
   let bits = 0;
   let value = 0;
@@ -51,7 +64,7 @@ export function newId(prefix: string, now: number = Date.now()): string {
     lastRandom = next;
   } else {
     lastMs = now;
-    lastRandom = new Uint8Array(randomBytes(10));
+    lastRandom = random10();
   }
   return `${prefix}_${encodeTime(lastMs)}${encode(lastRandom, 16)}`;
 }
