@@ -434,7 +434,13 @@ async function main(): Promise<void> {
     const row = (cells: string[]) =>
       `| ${cells.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(10))).join(' | ')} |`;
     const line = (label: string, pick: (s: typeof b) => number, digits: number) =>
-      row([label, pick(b).toFixed(digits), pick(r).toFixed(digits), (pick(r) / pick(b)).toFixed(2)]);
+      row([
+        label,
+        pick(b).toFixed(digits),
+        pick(r).toFixed(digits),
+        // autocannon reports whole milliseconds: a bare p50 of 0 ms has no ratio.
+        pick(b) > 0 ? (pick(r) / pick(b)).toFixed(2) : '-',
+      ]);
     console.log(`\n${row(['', 'bare', 'real', 'real/bare'])}`);
     console.log(row(['-'.repeat(22), '-'.repeat(10), '-'.repeat(10), '-'.repeat(10)]));
     console.log(line('events/s', (s) => s.eventsPerSecond, 0));
