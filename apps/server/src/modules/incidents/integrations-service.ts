@@ -102,10 +102,11 @@ export function createIntegrationsService(deps: {
   }
 
   /**
-   * Ends the silence of incidents opened in a maintenance window once no window covers their
-   * service any more: those with alerts still firing stop being suppressed and, if nobody has
-   * responded yet, page the on-call. Runs when a window ends or is deleted, and in the recurring
-   * sweep. Returns the incidents released.
+   * Ends the silence of incidents opened or reopened in a maintenance window once no window covers
+   * their service any more: those with alerts still firing, and those a person reopened (a live
+   * problem by their word, whether or not an alert fires), stop being suppressed and, if nobody has
+   * responded yet, page the on-call (a reopened one from level 1, as its reopen would have paged).
+   * Runs when a window ends or is deleted, and in the recurring sweep. Returns the incidents released.
    */
   async function releaseSuppressed(serviceId?: string): Promise<number> {
     let released = 0;
@@ -116,7 +117,9 @@ export function createIntegrationsService(deps: {
         if (incident?.suppressed !== 1 || !isOpen(incident.status as IncidentStatus)) return false;
         if (await repo.activeMaintenance(tx, incident.service_id, now)) return false;
         const firing = await repo.countOpenAlerts(tx, incident.id);
-        if (firing === 0) return false;
+        // Only reopens write status.triggered (a new incident writes incident.triggered).
+        const reopen = await repo.countTimeline(tx, incident.id, 'status.triggered');
+        if (firing === 0 && reopen === 0) return false;
         const page = incident.status === 'triggered';
         await repo.updateIncident(tx, incident.id, { suppressed: 0, updated_at: now });
         await repo.setAlertsOfIncident(tx, incident.id, { suppressed: 0 }, ['triggered', 'acknowledged']);
@@ -127,14 +130,18 @@ export function createIntegrationsService(deps: {
           now,
           'incident.unsuppressed',
           engops,
-          `The maintenance window ended with ${firing} alert${firing === 1 ? '' : 's'} still firing${page ? ': paging the on-call' : ''}`,
+          firing > 0
+            ? `The maintenance window ended with ${firing} alert${firing === 1 ? '' : 's'} still firing${page ? ': paging the on-call' : ''}`
+            : `The maintenance window ended with the incident reopened${page ? ': paging the on-call' : ''}`,
           { firing_alerts: firing, paged: page },
         );
         if (page) {
+          // The page of this reopen (keyed as afterReopen keys it), not the first trigger's,
+          // which already ran and would swallow this one as a duplicate.
           await deps.jobs.enqueue(tx, {
             kind: PAGE_JOB,
-            payload: { incident_id: incident.id },
-            dedupeKey: `page:${incident.id}`,
+            payload: reopen > 0 ? { incident_id: incident.id, reopen } : { incident_id: incident.id },
+            dedupeKey: reopen > 0 ? `page:${incident.id}:reopen:${reopen}` : `page:${incident.id}`,
             maxAttempts: 5,
           });
         }

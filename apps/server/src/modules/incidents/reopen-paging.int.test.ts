@@ -236,6 +236,29 @@ for (const engine of ENGINES) {
         'status.triggered',
         'incident.suppressed',
       ]);
+
+      // The window ends with the reopened incident still unanswered (no alert fires: a person
+      // reopened it): the on-call is paged then, for this reopen (not swallowed as a repeat of the
+      // first trigger's page).
+      clock.advance(3600_000 + 1000);
+      await drain();
+      await drain();
+      expect(subjectsTo(emails[0]!)).toHaveLength(2);
+      const after = await t.container.db
+        .selectFrom('jobs')
+        .select('dedupe_key')
+        .where('dedupe_key', 'like', `page:${incident.id}%`)
+        .orderBy('dedupe_key')
+        .execute();
+      expect(after.map((j) => j.dedupe_key)).toEqual([`page:${incident.id}`, `page:${incident.id}:reopen:1`]);
+      const entries = await timeline(incident.id);
+      expect(entries.find((e) => e.kind === 'incident.unsuppressed')).toMatchObject({
+        text: 'The maintenance window ended with the incident reopened: paging the on-call',
+        data: { firing_alerts: 0, paged: true },
+      });
+      const texts = entries.map((e) => e.text);
+      expect(texts, JSON.stringify(texts)).toContain('Paged mia by email (reopened)');
+      expect((await t.call('GET', `/api/v1/incidents/${incident.id}`)).json.suppressed).toBe(false);
     });
 
     it('a page job run again after a lost completion sends no second email', async () => {
