@@ -119,6 +119,13 @@ export function createPaging(deps: {
     const incident = await deps.incidents.get(incident_id);
     // Someone already responded (or it is over): waking people now would only be noise.
     if (incident.status !== 'triggered' || incident.suppressed) return;
+    // The page of an earlier reopen, run late (a worker backlog) after the incident was resolved
+    // and reopened again: that newer reopen's own page job pages; this one would page twice.
+    // (Only reopens write status.triggered, so their count is the incident's reopen number.)
+    const current = (await deps.incidents.timelineOf(deps.db, incident_id)).filter(
+      (e) => e.kind === 'status.triggered',
+    ).length;
+    if ((reopen ?? 0) < current) return;
     const context: PageContext = { job_id: job.id, reopen: reopen ?? 0 };
     let write: ((tx: Db) => Promise<void>) | null = null;
     for (const pager of pagers) {

@@ -162,6 +162,33 @@ for (const engine of ENGINES) {
       );
     });
 
+    it('a page job of an earlier reopen that runs after a newer reopen pages nobody', async () => {
+      const { service, emails } = await teamWith('f', ['quinn']);
+      const incident = (
+        await t.call('POST', '/api/v1/incidents', {
+          body: { service_id: service.id, title: 'Payouts delayed', severity: 'SEV2' },
+        })
+      ).json;
+      await drain();
+      expect(subjectsTo(emails[0]!)).toHaveLength(1);
+      // Reopened twice before the worker gets to the first reopen's page job (a backlog).
+      for (let i = 0; i < 2; i++) {
+        await t.call('POST', `/api/v1/incidents/${incident.id}/resolve`);
+        expect((await t.call('POST', `/api/v1/incidents/${incident.id}/reopen`)).status).toBe(200);
+      }
+      await drain();
+      // Paged once for the reopen that stands (reopen 2), not also for the one it replaced.
+      expect(subjectsTo(emails[0]!)).toEqual([
+        `[engops] #${incident.number} SEV2: Payouts delayed`,
+        `[engops] #${incident.number} SEV2: Payouts delayed (reopened)`,
+      ]);
+      const pages = (await timeline(incident.id)).filter((e) => e.kind === 'notification');
+      expect(pages.map((e) => [e.text, e.data?.reopen ?? 0])).toEqual([
+        ['Paged quinn by email', 0],
+        ['Paged quinn by email (reopened)', 2],
+      ]);
+    });
+
     it('a reopen escalates again from level 1 of the policy, once per page job', async () => {
       const { team, service, emails } = await teamWith('e', ['eve']);
       const eve = (await t.call('GET', '/api/v1/users?limit=200')).json.items.find(
