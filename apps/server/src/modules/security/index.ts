@@ -40,7 +40,7 @@ export function createSecurityModule(deps: SecurityDeps) {
     catalog: deps.catalog,
     findings,
     advisories,
-    pushScans: createPushScanService(ctx, findings, advisories),
+    pushScans: createPushScanService(ctx, findings),
     register: createRegisterService(ctx),
     plans: createPlansService(ctx),
     reviews: createAccessReviewService(ctx),

@@ -5,7 +5,6 @@ import type { AuditContext } from '../../platform/audit.ts';
 import { createGitlabApi, type GitlabApi, gitlabProjectId } from '../../platform/gitlab-api.ts';
 import { newId } from '../../platform/ids.ts';
 import { type CodeHostDelivery, gitlabRepositoryKeys, repositoryKey, repositoryKeys } from '../dora/index.ts';
-import type { AdvisoriesService } from './advisories-service.ts';
 import {
   inventoryRow,
   matchStoredInventory,
@@ -328,13 +327,7 @@ export function resolvedByPush(
  * them; an invalid one is filed as an `engops-scan-config` finding and the defaults are used. Only
  * the reading differs between hosts (`CodeHostReader`); the scanning is shared.
  */
-export function createPushScanService(
-  ctx: SecurityContext,
-  findings: FindingsService,
-  // Push and repository scans match the stored advisories themselves (the repository's ignore file
-  // applies before anything is filed), so the advisories service's rescan is not called here.
-  _advisories: AdvisoriesService,
-) {
+export function createPushScanService(ctx: SecurityContext, findings: FindingsService) {
   const { db, clock, jobs, catalog } = ctx;
   const defaultScanner = new SecretScanner();
   const github = ctx.github;
