@@ -36,6 +36,8 @@ export const teamMemberSchema = z.object({
   role: teamRoleSchema,
   name: z.string(),
   email: z.string(),
+  /** A disabled user: kept as a member for the record, but no longer signs in or gets notified. */
+  disabled: z.boolean(),
   created_at: z.string(),
 });
 export const addTeamMemberSchema = z.strictObject({

@@ -92,6 +92,28 @@ describeEachEngine('catalog API', (get) => {
     );
   });
 
+  it('lists team members with whether they are disabled (no longer signed in or notified)', async () => {
+    const t = get();
+    const team = (await t.call('POST', '/api/v1/teams', { body: { name: 'Ledger', time_zone: 'UTC' } })).json;
+    const ids: string[] = [];
+    for (const name of ['Ada', 'Bo']) {
+      const user = await t.call('POST', '/api/v1/users', {
+        body: { email: `${name.toLowerCase()}.ledger@example.test`, name, role: null },
+      });
+      ids.push(user.json.id);
+      const added = await t.call('POST', `/api/v1/teams/${team.id}/members`, {
+        body: { user_id: user.json.id, role: 'responder' },
+      });
+      expect(added.json).toMatchObject({ name, role: 'responder', disabled: false });
+    }
+    expect((await t.call('PATCH', `/api/v1/users/${ids[1]}`, { body: { disabled: true } })).status).toBe(200);
+    const members = await t.call('GET', `/api/v1/teams/${team.id}/members`);
+    expect(members.json.items.map((m: { name: string; disabled: boolean }) => [m.name, m.disabled])).toEqual([
+      ['Ada', false],
+      ['Bo', true],
+    ]);
+  });
+
   it('paginates with limit and cursor', async () => {
     const t = get();
     const team = await t.call('POST', '/api/v1/teams', { body: { name: 'Paging', time_zone: 'UTC' } });

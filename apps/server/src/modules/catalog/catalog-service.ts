@@ -264,9 +264,10 @@ export function createCatalogService(deps: {
         });
       });
     },
+    /** The team's members; `disabled` ones can no longer sign in or be notified. */
     async listMembers(teamId: string) {
       await mustTeam(db, teamId);
-      return repo.listMembers(db, teamId);
+      return (await repo.listMembers(db, teamId)).map((m) => ({ ...m, disabled: m.disabled === 1 }));
     },
     addMember(ctx: AuditContext, teamId: string, userId: string, role: 'viewer' | 'responder' | 'manager') {
       return write(async (tx) => {
@@ -283,7 +284,7 @@ export function createCatalogService(deps: {
           before: before ?? null,
           after: row,
         });
-        return { ...row, name: user.name, email: user.email };
+        return { ...row, name: user.name, email: user.email, disabled: user.disabled === 1 };
       });
     },
     removeMember(ctx: AuditContext, teamId: string, userId: string): Promise<void> {

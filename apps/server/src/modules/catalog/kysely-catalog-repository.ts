@@ -60,6 +60,7 @@ export function createCatalogRepository() {
           'team_members.created_at',
           'users.name',
           'users.email',
+          'users.disabled',
         ])
         .where('team_members.team_id', '=', teamId)
         .orderBy('users.name')

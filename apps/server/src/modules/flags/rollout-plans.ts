@@ -295,7 +295,9 @@ export function createRolloutPlans(deps: {
   async function ownersOf(flagKey: string) {
     const flag = await flags.getFlag(flagKey).catch(() => undefined);
     if (!flag?.owner_team_id || !deps.notifier.isConfigured('email')) return [];
-    return (await deps.catalog.listMembers(flag.owner_team_id)).filter((m) => m.role !== 'viewer');
+    return (await deps.catalog.listMembers(flag.owner_team_id)).filter(
+      (m) => m.role !== 'viewer' && !m.disabled,
+    );
   }
 
   async function notifyOwner(

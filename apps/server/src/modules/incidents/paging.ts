@@ -55,7 +55,10 @@ export function createPaging(deps: {
   /** The default pager: email every responder and manager of the owning team. */
   const emailTeam: Pager = async (incident, context) => {
     if (!deps.notifier.isConfigured('email')) return null;
-    const members = (await deps.catalog.listMembers(incident.team_id)).filter((m) => m.role !== 'viewer');
+    // Viewers are not paged, nor people who left (disabled).
+    const members = (await deps.catalog.listMembers(incident.team_id)).filter(
+      (m) => m.role !== 'viewer' && !m.disabled,
+    );
     if (members.length === 0) return null;
     const service = await deps.catalog.findService(incident.service_id);
     const links = new Map<string, { ack: string; resolve: string }>();

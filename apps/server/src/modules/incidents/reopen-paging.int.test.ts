@@ -230,6 +230,49 @@ for (const engine of ENGINES) {
       ]);
     });
 
+    it('a reopen the escalation policy reaches nobody for emails the team instead, and says so', async () => {
+      const { team, service, emails } = await teamWith('g', ['gus', 'hal']);
+      const users = (await t.call('GET', '/api/v1/users?limit=200')).json.items as Array<{
+        id: string;
+        email: string;
+      }>;
+      const gus = users.find((u) => u.email === emails[0])!.id;
+      const policy = await t.call('POST', '/api/v1/escalation-policies', {
+        body: {
+          name: 'Only gus',
+          team_id: team.id,
+          levels: [{ delay_seconds: 600, targets: [{ type: 'user', id: gus }] }],
+        },
+      });
+      expect(policy.status, JSON.stringify(policy.json)).toBe(201);
+      await t.call('PATCH', `/api/v1/services/${service.id}`, {
+        body: { escalation_policy_id: policy.json.id },
+      });
+      const incident = (
+        await t.call('POST', '/api/v1/incidents', {
+          body: { service_id: service.id, title: 'Ledger split', severity: 'SEV2' },
+        })
+      ).json;
+      await drain();
+      expect(subjectsTo(emails[0]!)).toEqual([`[engops] #${incident.number} SEV2: Ledger split`]);
+      expect(subjectsTo(emails[1]!)).toEqual([]);
+      // Gus leaves: the policy's only target can be paged no more.
+      const disabled = await t.call('PATCH', `/api/v1/users/${gus}`, { body: { disabled: true } });
+      expect(disabled.status, JSON.stringify(disabled.json)).toBe(200);
+      await t.call('POST', `/api/v1/incidents/${incident.id}/resolve`);
+      await t.call('POST', `/api/v1/incidents/${incident.id}/reopen`);
+      await drain();
+      // The reopen still reaches someone: the team's other responder, by email.
+      expect(subjectsTo(emails[0]!)).toHaveLength(1);
+      expect(subjectsTo(emails[1]!)).toEqual([`[engops] #${incident.number} SEV2: Ledger split (reopened)`]);
+      const lines = (await timeline(incident.id)).filter((e) => e.kind === 'notification').map((e) => e.text);
+      expect(lines).toEqual([
+        'Paged gus by email (escalation level 1, via user)',
+        'The escalation policy paged nobody again after reopen 1: emailing the team',
+        'Paged hal by email (reopened)',
+      ]);
+    });
+
     it('records a reopen inside a maintenance window without paging or telling listeners', async () => {
       const { service, emails } = await teamWith('b', ['mia']);
       const incident = (

@@ -150,7 +150,7 @@ export function createReportsService(deps: {
       await catalog.getTeam(teamId);
       const rules = (await deps.policy.current()).on_call.rotation_by_team_size;
       const members = await catalog.listMembers(teamId);
-      const size = members.filter((m) => m.role !== 'viewer').length;
+      const size = members.filter((m) => m.role !== 'viewer' && !m.disabled).length;
       const rule =
         rules.find((r) => size >= r.min_size && (r.max_size === null || size <= r.max_size)) ??
         (size < (rules[0]?.min_size ?? 1) ? rules[0] : rules[rules.length - 1])!;

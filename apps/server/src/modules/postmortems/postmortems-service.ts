@@ -291,7 +291,9 @@ export function createPostmortemsService(deps: {
       if (user && !user.disabled) return [user.email];
     }
     const members = await catalog.listMembers(pm.team_id).catch(() => []);
-    return members.filter((m) => m.role === 'responder' || m.role === 'manager').map((m) => m.email);
+    return members
+      .filter((m) => (m.role === 'responder' || m.role === 'manager') && !m.disabled)
+      .map((m) => m.email);
   }
 
   deps.worker?.register(POSTMORTEM_REMINDER_JOB, async (job) => {
@@ -546,7 +548,9 @@ export function createPostmortemsService(deps: {
     async publish(ctx: AuditContext, id: string): Promise<Postmortem> {
       const settings = (await policy.current()).postmortems;
       const pre = await must(db, id);
-      const teamEmails = (await catalog.listMembers(pre.team_id).catch(() => [])).map((m) => m.email);
+      const teamEmails = (await catalog.listMembers(pre.team_id).catch(() => []))
+        .filter((m) => !m.disabled)
+        .map((m) => m.email);
       const published = await db.transaction().execute(async (tx) => {
         const before = await must(tx, id);
         if (before.status === 'published')

@@ -360,7 +360,7 @@ export function createWorkflowService(deps: {
     } else {
       const service = await catalog.getService(row.service_id);
       for (const member of await catalog.listMembers(service.team_id))
-        if (member.user_id !== authorIdentity?.user_id) emails.add(member.email);
+        if (member.user_id !== authorIdentity?.user_id && !member.disabled) emails.add(member.email);
     }
     return [...emails].sort();
   }

@@ -59,7 +59,11 @@ export function TeamDetailPage() {
   const { team, members, services } = detail.data;
 
   const memberColumns: Column<TeamMember>[] = [
-    { key: 'name', header: 'Name', cell: (m) => m.name },
+    {
+      key: 'name',
+      header: 'Name',
+      cell: (m) => (m.disabled ? `${m.name} (disabled: not notified)` : m.name),
+    },
     { key: 'email', header: 'Email', cell: (m) => m.email },
     { key: 'role', header: 'Team role', cell: (m) => m.role },
   ];
