@@ -155,8 +155,11 @@ async function existingCommits(cwd: string, shas: string[]): Promise<string[]> {
     .map((line) => line.slice(0, line.indexOf(' ')));
 }
 
-/** The output lines of a git command given `revisions` on stdin, streamed. */
-async function* gitLines(cwd: string, args: string[], revisions: string[]): AsyncGenerator<string> {
+/**
+ * A git command given `revisions` on stdin, its output to be streamed from `stdout`; `finished()`
+ * waits for it to exit and throws its stderr when it failed.
+ */
+function gitReading(cwd: string, args: string[], revisions: string[]) {
   const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
@@ -168,9 +171,20 @@ async function* gitLines(cwd: string, args: string[], revisions: string[]): Asyn
   });
   child.stdin.on('error', () => {});
   child.stdin.end(`${revisions.join('\n')}\n`);
-  yield* createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
-  const code = await closed;
-  if (code !== 0) throw new CliError(`git ${args[0]} failed in ${cwd}: ${stderr.trim()}`);
+  return {
+    stdout: child.stdout,
+    async finished(): Promise<void> {
+      const code = await closed;
+      if (code !== 0) throw new CliError(`git ${args[0]} failed in ${cwd}: ${stderr.trim()}`);
+    },
+  };
+}
+
+/** The output lines of a git command given `revisions` on stdin, streamed. */
+async function* gitLines(cwd: string, args: string[], revisions: string[]): AsyncGenerator<string> {
+  const git = gitReading(cwd, args, revisions);
+  yield* createInterface({ input: git.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+  await git.finished();
 }
 
 /**
@@ -184,21 +198,7 @@ async function readLog(
   onCommit: (sha: string, parents: string, committed: string, authored: string, message: string) => unknown,
 ): Promise<void> {
   const format = '--format=%H%x1f%P%x1f%cI%x1f%aI%x1f%s';
-  const child = spawn('git', ['log', '--stdin', '--no-color', format], {
-    cwd,
-    env: GIT_ENV,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const closed = new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  child.stdin.on('error', () => {});
-  child.stdin.end(`${revisions.join('\n')}\n`);
+  const git = gitReading(cwd, ['log', '--stdin', '--no-color', format], revisions);
   const decoder = new StringDecoder('utf8');
   let rest = '';
   const line = (text: string) => {
@@ -216,7 +216,7 @@ async function readLog(
       message.length > 10_000 ? message.slice(0, 10_000) : message,
     );
   };
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+  for await (const chunk of git.stdout as AsyncIterable<Buffer>) {
     const text = rest + decoder.write(chunk);
     let from = 0;
     for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', from)) {
@@ -228,8 +228,7 @@ async function readLog(
   }
   rest += decoder.end();
   if (rest) await line(rest);
-  const code = await closed;
-  if (code !== 0) throw new CliError(`git log failed in ${cwd}: ${stderr.trim()}`);
+  await git.finished();
 }
 
 /** `git log`'s strict ISO time (`2024-01-01T00:00:00+00:00`) as UTC with milliseconds. */

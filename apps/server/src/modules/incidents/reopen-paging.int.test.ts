@@ -87,6 +87,27 @@ for (const engine of ENGINES) {
       return { team, service, emails };
     }
 
+    /** A one-level escalation policy paging the person with this email, set on the service. */
+    async function policyFor(teamId: string, serviceId: string, name: string, email: string) {
+      const users = (await t.call('GET', '/api/v1/users?limit=200')).json.items as Array<{
+        id: string;
+        email: string;
+      }>;
+      const userId = users.find((u) => u.email === email)!.id;
+      const policy = await t.call('POST', '/api/v1/escalation-policies', {
+        body: {
+          name,
+          team_id: teamId,
+          levels: [{ delay_seconds: 600, targets: [{ type: 'user', id: userId }] }],
+        },
+      });
+      expect(policy.status, JSON.stringify(policy.json)).toBe(201);
+      await t.call('PATCH', `/api/v1/services/${serviceId}`, {
+        body: { escalation_policy_id: policy.json.id },
+      });
+      return userId;
+    }
+
     it('pages again on each reopen and pauses a linked rollout plan at once', async () => {
       const { team, service, emails } = await teamWith('a', ['rita']);
       const rita = emails[0]!;
@@ -191,20 +212,7 @@ for (const engine of ENGINES) {
 
     it('a reopen escalates again from level 1 of the policy, once per page job', async () => {
       const { team, service, emails } = await teamWith('e', ['eve']);
-      const eve = (await t.call('GET', '/api/v1/users?limit=200')).json.items.find(
-        (u: { email: string }) => u.email === emails[0],
-      ).id as string;
-      const policy = await t.call('POST', '/api/v1/escalation-policies', {
-        body: {
-          name: 'Core',
-          team_id: team.id,
-          levels: [{ delay_seconds: 600, targets: [{ type: 'user', id: eve }] }],
-        },
-      });
-      expect(policy.status, JSON.stringify(policy.json)).toBe(201);
-      await t.call('PATCH', `/api/v1/services/${service.id}`, {
-        body: { escalation_policy_id: policy.json.id },
-      });
+      await policyFor(team.id, service.id, 'Core', emails[0]!);
       const incident = (
         await t.call('POST', '/api/v1/incidents', {
           body: { service_id: service.id, title: 'Core down', severity: 'SEV1' },
@@ -232,22 +240,7 @@ for (const engine of ENGINES) {
 
     it('a reopen the escalation policy reaches nobody for emails the team instead, and says so', async () => {
       const { team, service, emails } = await teamWith('g', ['gus', 'hal']);
-      const users = (await t.call('GET', '/api/v1/users?limit=200')).json.items as Array<{
-        id: string;
-        email: string;
-      }>;
-      const gus = users.find((u) => u.email === emails[0])!.id;
-      const policy = await t.call('POST', '/api/v1/escalation-policies', {
-        body: {
-          name: 'Only gus',
-          team_id: team.id,
-          levels: [{ delay_seconds: 600, targets: [{ type: 'user', id: gus }] }],
-        },
-      });
-      expect(policy.status, JSON.stringify(policy.json)).toBe(201);
-      await t.call('PATCH', `/api/v1/services/${service.id}`, {
-        body: { escalation_policy_id: policy.json.id },
-      });
+      const gus = await policyFor(team.id, service.id, 'Only gus', emails[0]!);
       const incident = (
         await t.call('POST', '/api/v1/incidents', {
           body: { service_id: service.id, title: 'Ledger split', severity: 'SEV2' },
