@@ -63,11 +63,14 @@ export function createGithubOutbound(deps: {
   const settingsRow = (tx: Db = db) =>
     tx.selectFrom('workflow_github_settings').selectAll().where('id', '=', SETTINGS_ID).executeTakeFirst();
 
-  async function getFiles(path: string): Promise<string[]> {
+  /**
+   * Every item of a paged GitHub list (100 a page, at most `pages` pages); null without settings.
+   */
+  async function getPages<T>(path: string, pages: number): Promise<T[] | null> {
     const s = await settingsRow();
-    if (!s) return [];
-    const out: string[] = [];
-    for (let page = 1; page <= FILE_PAGES; page++) {
+    if (!s) return null;
+    const out: T[] = [];
+    for (let page = 1; page <= pages; page++) {
       const response = await fetch(`${s.api_url.replace(/\/+$/, '')}${path}?per_page=100&page=${page}`, {
         headers: {
           accept: 'application/vnd.github+json',
@@ -78,11 +81,16 @@ export function createGithubOutbound(deps: {
         signal: AbortSignal.timeout(15_000),
       });
       if (!response.ok) throw new Error(`GitHub GET ${path}: HTTP ${response.status}`);
-      const files = (await response.json()) as Array<{ filename?: unknown }>;
-      out.push(...files.map((f) => f.filename).filter((f): f is string => typeof f === 'string'));
-      if (files.length < 100) break;
+      const items = (await response.json()) as T[];
+      out.push(...items);
+      if (items.length < 100) break;
     }
     return out;
+  }
+
+  async function getFiles(path: string): Promise<string[]> {
+    const files = (await getPages<{ filename?: unknown }>(path, FILE_PAGES)) ?? [];
+    return files.map((f) => f.filename).filter((f): f is string => typeof f === 'string');
   }
 
   async function call(method: 'POST', path: string, body: unknown): Promise<void> {
@@ -192,6 +200,17 @@ export function createGithubOutbound(deps: {
   }
 
   return {
+    /**
+     * The logins of a GitHub team (`GET /orgs/{org}/teams/{slug}/members`, at most 1,000): who a
+     * review requested from the team waits on. Null without GitHub settings, or when GitHub does
+     * not answer (no access to the organisation's teams, say).
+     */
+    async teamMembers(org: string, slug: string): Promise<string[] | null> {
+      const path = `/orgs/${encodeURIComponent(org)}/teams/${encodeURIComponent(slug)}/members`;
+      const members = await getPages<{ login?: unknown }>(path, 10).catch(() => null);
+      if (!members) return null;
+      return members.map((m) => m.login).filter((l): l is string => typeof l === 'string');
+    },
     async settings() {
       return view(await settingsRow());
     },

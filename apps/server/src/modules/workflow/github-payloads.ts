@@ -78,13 +78,16 @@ export function pullRequestEvent(
   r: RepoInput,
   action: string,
   pr: PrInput,
-  extra: { requested_reviewer?: string; sender?: string; after?: string } = {},
+  extra: { requested_reviewer?: string; requested_team?: string; sender?: string; after?: string } = {},
 ) {
   return {
     action,
     number: pr.number,
     pull_request: pullRequestObject(r, pr),
     ...(extra.requested_reviewer ? { requested_reviewer: user(extra.requested_reviewer) } : {}),
+    ...(extra.requested_team
+      ? { requested_team: { id: 7001, name: extra.requested_team, slug: extra.requested_team } }
+      : {}),
     ...(extra.after ? { before: '0'.repeat(40), after: extra.after } : {}),
     repository: repository(r),
     sender: user(extra.sender ?? pr.author),

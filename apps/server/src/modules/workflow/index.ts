@@ -39,8 +39,8 @@ export function createWorkflowModule(deps: {
   gitlab?: GitlabApiConfig;
 }) {
   const repo = createWorkflowRepository();
-  const service = createWorkflowService({ ...deps, repo });
   const github = createGithubOutbound(deps);
+  const service = createWorkflowService({ ...deps, repo, githubTeamMembers: github.teamMembers });
   const gitlab = createGitlabDiffs({ ...deps, api: createGitlabApi(deps.gitlab ?? { url: '' }) });
   const ingest = createWorkflowIngest({
     db: deps.db,

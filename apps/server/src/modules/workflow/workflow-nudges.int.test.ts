@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, ENGINES, type TestApp } from '../../../../../test-support/engines.ts';
@@ -63,7 +65,26 @@ for (const engine of ENGINES) {
     afterAll(async () => {
       await t?.close();
       await smtp?.close();
+      github?.closeAllConnections();
+      if (github) await new Promise((resolve) => github?.close(resolve));
     });
+
+    /** A stand-in GitHub API: the members of team acme/reviewers, and the requests it saw. */
+    let github: http.Server | undefined;
+    const seen: Array<{ url: string; authorization: string | undefined }> = [];
+    const startGithub = async () => {
+      github = http.createServer((req, res) => {
+        seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+        if (req.url?.startsWith('/api/v3/orgs/acme/teams/reviewers/members?')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify([{ login: 'Bob' }, { login: 'erin' }, { login: 'alice' }]));
+          return;
+        }
+        res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => github?.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(github.address() as AddressInfo).port}/api/v3`;
+    };
 
     it('nudges the requested reviewer at half the target and the team once it passes, once each', async () => {
       const team = await t.call('POST', '/api/v1/teams', {
@@ -169,6 +190,72 @@ for (const engine of ENGINES) {
         ['reviewers@2026-03-02T09:00:00.000Z', 1, '2026-03-02T21:00:00.000Z'],
         ['team@2026-03-02T09:00:00.000Z', 1, '2026-03-03T09:00:00.000Z'],
         ['reviewers@2026-03-03T12:00:00.000Z', 1, '2026-03-04T00:00:00.000Z'],
+      ]);
+    });
+
+    it('a review requested from a GitHub team nudges its members (read from GitHub), else the owning team', async () => {
+      const users = (await t.call('GET', '/api/v1/users?limit=200')).json.items as Array<{
+        id: string;
+        name: string;
+      }>;
+      const erin = (
+        await t.call('POST', '/api/v1/users', {
+          body: { email: 'erin@example.test', name: 'erin', role: 'viewer' },
+        })
+      ).json;
+      expect(
+        (
+          await t.call('PUT', '/api/v1/workflow/identities', {
+            body: { provider: 'github', login: 'erin', user_id: erin.id },
+          })
+        ).status,
+      ).toBe(200);
+      expect(users.map((u) => u.name)).toEqual(expect.arrayContaining(['alice', 'bob', 'dave']));
+      // The first test's last wait runs out meanwhile: its overdue nudge is not this test's.
+      clock.set('2026-03-05T09:00:00Z');
+      await drain();
+      smtp.mails.length = 0;
+
+      // No GitHub settings: nobody can say who is in acme/reviewers, so the owning team (dave; not
+      // alice, the author) hears at half the target.
+      const first = { ...pr, number: 43, created_at: '2026-03-05T09:00:00Z' };
+      await send('pull_request', pullRequestEvent(repo, 'opened', first));
+      await send(
+        'pull_request',
+        pullRequestEvent(repo, 'review_requested', first, { requested_team: 'reviewers' }),
+      );
+      await drain();
+      clock.set('2026-03-05T21:00:00Z');
+      await drain();
+      expect(to()).toEqual(['dave@example.test']);
+
+      // With GitHub settings: the team's members as GitHub lists them, those with an engops identity
+      // (Bob, erin; alice is the author), asked with the settings' token.
+      const apiUrl = await startGithub();
+      const settings = await t.call('PUT', '/api/v1/workflow/settings/github', {
+        body: { api_url: apiUrl, token: 'ghp_team_token', merge_gate: false, checklist: false },
+      });
+      expect(settings.status, settings.body).toBe(200);
+      const second = { ...pr, number: 44, created_at: '2026-03-06T09:00:00Z' };
+      clock.set('2026-03-06T09:00:00Z');
+      await send('pull_request', pullRequestEvent(repo, 'opened', second));
+      await send(
+        'pull_request',
+        pullRequestEvent(repo, 'review_requested', second, { requested_team: 'reviewers' }),
+      );
+      await drain();
+      clock.set('2026-03-06T21:00:00Z');
+      await drain();
+      const sent = smtp.mails.map((m) => [m.to.join(','), /Subject: (.*)/.exec(m.raw)?.[1]]);
+      expect(sent).toEqual([
+        ['dave@example.test', 'Review waiting: acme/checkout#43 Split the basket service'],
+        ['dave@example.test', 'Review overdue: acme/checkout#43 Split the basket service'],
+        ['bob@example.test', 'Review waiting: acme/checkout#44 Split the basket service'],
+        ['erin@example.test', 'Review waiting: acme/checkout#44 Split the basket service'],
+      ]);
+      const asked = seen.filter((r) => r.url.includes('/teams/'));
+      expect(asked.map((r) => [r.url, r.authorization])).toEqual([
+        ['/api/v3/orgs/acme/teams/reviewers/members?per_page=100&page=1', 'Bearer ghp_team_token'],
       ]);
     });
   });

@@ -56,6 +56,8 @@ export function createWorkflowService(deps: {
   policy: PolicyService;
   dora: DoraService;
   baseUrl: () => string;
+  /** A GitHub team's logins (through the GitHub settings' token); null when not available. */
+  githubTeamMembers?: (org: string, slug: string) => Promise<string[] | null>;
 }) {
   const { db, clock, audit, repo, catalog, policy, notifier, jobs } = deps;
   const now = () => clock.now().toISOString();
@@ -349,19 +351,34 @@ export function createWorkflowService(deps: {
   ): Promise<string[]> {
     const emails = new Set<string>();
     const authorIdentity = await repo.identity(db, row.provider, row.author);
-    if (stage === 'reviewers') {
-      for (const login of m.pending_reviewers) {
-        if (login.startsWith('team:')) continue;
-        const identity = await repo.identity(db, row.provider, login);
-        if (!identity) continue;
-        const user = await catalog.getUser(identity.user_id).catch(() => undefined);
-        if (user && !user.disabled) emails.add(user.email);
-      }
-    } else {
+    const owningTeam = async () => {
       const service = await catalog.getService(row.service_id);
       for (const member of await catalog.listMembers(service.team_id))
         if (member.user_id !== authorIdentity?.user_id && !member.disabled) emails.add(member.email);
-    }
+    };
+    const person = async (login: string) => {
+      const identity = await repo.identity(db, row.provider, login);
+      if (!identity || identity.user_id === authorIdentity?.user_id) return;
+      const user = await catalog.getUser(identity.user_id).catch(() => undefined);
+      if (user && !user.disabled) emails.add(user.email);
+    };
+    if (stage === 'reviewers') {
+      for (const login of m.pending_reviewers) {
+        if (!login.startsWith('team:')) {
+          await person(login);
+          continue;
+        }
+        // A review requested from a GitHub team (CODEOWNERS often does this): its members, read
+        // from GitHub; without GitHub settings (or access), the service's owning team stands in.
+        const org = row.repository.split('/')[0] ?? '';
+        const logins =
+          row.provider === 'github' && deps.githubTeamMembers
+            ? await deps.githubTeamMembers(org, login.slice('team:'.length))
+            : null;
+        if (logins) for (const member of logins) await person(member);
+        else await owningTeam();
+      }
+    } else await owningTeam();
     return [...emails].sort();
   }
 
