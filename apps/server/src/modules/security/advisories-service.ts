@@ -5,6 +5,7 @@ import type { AuditContext } from '../../platform/audit.ts';
 import { AppError } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
 import {
+  ignoreCoverage,
   inventoryRow,
   matchStoredInventory,
   notIgnored,
@@ -49,12 +50,13 @@ export function createAdvisoriesService(ctx: SecurityContext, findings: Findings
     for (const serviceId of ids) {
       const service = await catalog.findService(serviceId);
       if (!service) continue;
-      // What the service's last scan ignored (.engops-deps-ignore.json) stays ignored here.
-      const matched = notIgnored(
-        await matchStoredInventory(db, service.id),
-        await storedIgnores(db, service.id),
-        clock.now(),
-      );
+      // What the service's last scan ignored (.engops-deps-ignore.json) stays ignored here; an
+      // entry that expired since no longer covers its findings (they open again).
+      const all = await matchStoredInventory(db, service.id);
+      const ignores = await storedIgnores(db, service.id);
+      const matched = notIgnored(all, ignores, clock.now());
+      const { covered, uncovered } = ignoreCoverage(all, ignores, clock.now());
+      await findings.followIgnores(service.id, covered, uncovered);
       const uploaded = matched.map(toUploadedDependency);
       // complete: false, so an empty list would change nothing.
       if (uploaded.length > 0)

@@ -102,6 +102,22 @@ export async function storeIgnores(
 export const notIgnored = (matched: readonly DepFinding[], ignores: readonly IgnoreEntry[], now: Date) =>
   applyIgnores(matched, ignores, now).kept;
 
+/**
+ * Which matched findings a live ignore entry covers (fingerprint -> why, for the finding's status)
+ * and which none does (an expired entry covers nothing).
+ */
+export function ignoreCoverage(matched: readonly DepFinding[], ignores: readonly IgnoreEntry[], now: Date) {
+  const { kept, suppressions } = applyIgnores(matched, ignores, now);
+  const covered = new Map<string, string>();
+  for (const { finding, entry } of suppressions)
+    covered.set(
+      finding.fingerprint,
+      `Ignored by the entry for ${entry.id}${entry.package ? ` (${entry.package})` : ''}: ${entry.reason}` +
+        (entry.expires ? ` (until ${entry.expires})` : ''),
+    );
+  return { covered, uncovered: new Set(kept.map((f) => f.fingerprint)) };
+}
+
 /** A match as a finding upload. */
 export function toUploadedDependency(f: DepFinding): UploadedFinding {
   return {

@@ -7,7 +7,7 @@ import type {
 } from '@engops/contracts';
 import type { z } from 'zod';
 import type { Db } from '../../db/database.ts';
-import type { Principal } from '../../platform/access/permissions.ts';
+import { type Principal, systemPrincipal } from '../../platform/access/permissions.ts';
 import type { AuditContext } from '../../platform/audit.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
 import { newId } from '../../platform/ids.ts';
@@ -23,6 +23,9 @@ type Authorize = (
 ) => void;
 
 const OPEN = new Set(['open', 'acknowledged']);
+
+/** Who acknowledges a finding an ignore entry covers (and opens it again once none does). */
+export const IGNORE_ENTRY_ACTOR = 'engops (ignore entry)';
 
 /** Findings per service: uploads from scanners reconcile with what is stored; people triage them. */
 export function createFindingsService(ctx: SecurityContext) {
@@ -188,6 +191,8 @@ export function createFindingsService(ctx: SecurityContext) {
           if (input.complete) {
             for (const row of existing.values()) {
               if (!OPEN.has(row.status) || unique.has(row.fingerprint)) continue;
+              // Set aside by an ignore entry: left out because ignored, not because fixed.
+              if (row.status === 'acknowledged' && row.status_changed_by === IGNORE_ENTRY_ACTOR) continue;
               await setStatus(tx, actx, row, 'fixed', `no longer reported by ${input.tool}`);
               counts.fixed++;
             }
@@ -216,6 +221,39 @@ export function createFindingsService(ctx: SecurityContext) {
           return { scan_id: scanId, service_id: service.id, kind: input.kind, ...counts, open };
         });
       }
+    },
+
+    /**
+     * Brings a service's dependency findings in line with its ignore entries: an open finding that
+     * a live entry covers is acknowledged, with the entry's reason (`covered`: fingerprint -> why);
+     * one acknowledged that way whose entry expired or was removed (`uncovered`: matched, covered
+     * by nothing) is open again. Findings people triaged are left alone. Returns the counts.
+     */
+    async followIgnores(
+      serviceId: string,
+      covered: ReadonlyMap<string, string>,
+      uncovered: ReadonlySet<string>,
+    ): Promise<{ acknowledged: number; reopened: number }> {
+      const counts = { acknowledged: 0, reopened: 0 };
+      if (covered.size === 0 && uncovered.size === 0) return counts;
+      const actx = { principal: { ...systemPrincipal, name: IGNORE_ENTRY_ACTOR } };
+      await db.transaction().execute(async (tx) => {
+        for (const row of await repo.findingsOf(tx, serviceId, 'dependency')) {
+          const why = covered.get(row.fingerprint);
+          if (row.status === 'open' && why !== undefined) {
+            await setStatus(tx, actx, row, 'acknowledged', why.slice(0, 500));
+            counts.acknowledged++;
+          } else if (
+            row.status === 'acknowledged' &&
+            row.status_changed_by === IGNORE_ENTRY_ACTOR &&
+            uncovered.has(row.fingerprint)
+          ) {
+            await setStatus(tx, actx, row, 'open', 'Its ignore entry expired or was removed');
+            counts.reopened++;
+          }
+        }
+      });
+      return counts;
     },
 
     /**

@@ -6,6 +6,7 @@ import { createGitlabApi, type GitlabApi, gitlabProjectId } from '../../platform
 import { newId } from '../../platform/ids.ts';
 import { type CodeHostDelivery, gitlabRepositoryKeys, repositoryKey, repositoryKeys } from '../dora/index.ts';
 import {
+  ignoreCoverage,
   inventoryRow,
   matchStoredInventory,
   notIgnored,
@@ -14,7 +15,7 @@ import {
 } from './dependency-inventory.ts';
 import { type Dependency, isLockfile, parseLockfile } from './deps/lockfiles.ts';
 import { ecosystemOf, normalizeName } from './deps/osv.ts';
-import { type IgnoreEntry, parseIgnoreEntries } from './deps/scan-deps.ts';
+import { type DepFinding, type IgnoreEntry, parseIgnoreEntries } from './deps/scan-deps.ts';
 import type { FindingsService } from './findings-service.ts';
 import { REPOSITORY_SCAN_FILES } from './repository-files.ts';
 import { applyBaseline, parseBaseline, parseIgnoreFile } from './secrets/baseline.ts';
@@ -473,6 +474,16 @@ export function createPushScanService(ctx: SecurityContext, findings: FindingsSe
     );
   }
 
+  /** Acknowledges the open findings `ignores` cover, and opens again those no entry covers now. */
+  async function followIgnores(
+    service: Service,
+    matched: readonly DepFinding[],
+    ignores: readonly IgnoreEntry[],
+  ) {
+    const { covered, uncovered } = ignoreCoverage(matched, ignores, clock.now());
+    await findings.followIgnores(service.id, covered, uncovered);
+  }
+
   /**
    * Matches the service's stored inventory against the stored advisories (as the advisories
    * service's rescan does), leaves out what the repository's ignore entries cover (an expired entry
@@ -482,6 +493,8 @@ export function createPushScanService(ctx: SecurityContext, findings: FindingsSe
   async function matchInventory(service: Service, ignores: readonly IgnoreEntry[], source: string | null) {
     const matched = await matchStoredInventory(db, service.id);
     if (source) await storeIgnores(db, service.id, ignores, source, clock.now().toISOString());
+    // Entries read now also set aside what they cover among the findings filed before them.
+    if (source) await followIgnores(service, matched, ignores);
     await findings.upload(
       { principal: systemPrincipal },
       {
@@ -665,8 +678,10 @@ export function createPushScanService(ctx: SecurityContext, findings: FindingsSe
         head ? `push:${head}` : null,
       );
     } else if (head && depsIgnoreChanged) {
-      // Only the ignore file changed: keep its entries for the rescans (filed findings stay as they are).
+      // Only the ignore file changed: keep its entries for the rescans, and set aside (or bring
+      // back) the findings they cover now.
       await storeIgnores(db, service.id, ignores, `push:${head}`, clock.now().toISOString());
+      await followIgnores(service, await matchStoredInventory(db, service.id), ignores);
     }
     return { secrets: found.size, lockfiles: lockfiles.size, resolved };
   }

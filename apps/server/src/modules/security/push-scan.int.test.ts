@@ -42,6 +42,7 @@ const SHA6 = '6'.repeat(8) + 'd'.repeat(32);
 const SHA7 = '7'.repeat(8) + 'd'.repeat(32);
 const SHA8 = '8'.repeat(8) + 'd'.repeat(32);
 const SHA9 = '9'.repeat(8) + 'd'.repeat(32);
+const SHA10 = 'a'.repeat(8) + 'e'.repeat(32);
 /** The repository scanner files a push scan reads at the pushed commit. */
 const SECRET_FILES = ['.engops-secrets.json', '.engops-secrets-ignore', '.engops-secrets-baseline.json'];
 const contents = (repo: string, file: string, sha: string) => `/repos/${repo}/contents/${file}?ref=${sha}`;
@@ -163,6 +164,18 @@ Object.assign(commits, {
     commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
     files: [{ filename: 'package-lock.json', status: 'modified', patch: lockPatch }],
   },
+  // Only the dependency ignore file changes: an entry for the advisory filed before it.
+  [SHA10]: {
+    sha: SHA10,
+    commit: { author: { name: 'Mona Lisa', email: 'mona@example.test' } },
+    files: [
+      {
+        filename: '.engops-deps-ignore.json',
+        status: 'modified',
+        patch: '@@ -1 +1 @@\n-{"ignore": []}\n+{"ignore": [...]}',
+      },
+    ],
+  },
 });
 const depsIgnore = (expires: string) =>
   JSON.stringify({
@@ -198,6 +211,7 @@ const repoFiles: Record<string, Record<string, string>> = {
   [SHA6]: { '.engops-secrets.json': '{"version": 2}' },
   [SHA8]: { 'package-lock.json': lockfile, '.engops-deps-ignore.json': depsIgnore('2026-06-30') },
   [SHA9]: { 'package-lock.json': lockfile, '.engops-deps-ignore.json': depsIgnore('2026-05-01') },
+  [SHA10]: { 'package-lock.json': lockfile, '.engops-deps-ignore.json': depsIgnore('2026-06-30') },
 };
 
 const LEDGER1 = `${'c1'.repeat(4)}${'0'.repeat(32)}`;
@@ -637,6 +651,44 @@ for (const engine of ENGINES) {
       await t.container.worker.drain();
       expect((await deps()).map((f) => [f.rule, f.package, f.version, f.status])).toEqual([
         ['GHSA-35jh-r3h4-6jhm', 'lodash', '4.17.15', 'open'],
+      ]);
+
+      // A later push adds an entry for it (only the ignore file changes): the finding filed before
+      // the entry is set aside with the entry's reason, not left open nor taken for fixed.
+      expect((await deliver('push-10', push([SHA10], repo))).json.status).toBe('processed');
+      await t.container.worker.drain();
+      const [aside] = await deps();
+      expect(aside).toMatchObject({
+        status: 'acknowledged',
+        status_changed_by: 'engops (ignore entry)',
+        status_reason:
+          'Ignored by the entry for GHSA-35jh-r3h4-6jhm (lodash): template() is never called (until 2026-06-30)',
+      });
+      // A complete scan that leaves it out (the CLI applies the same entry) does not mark it fixed.
+      const upload = await t.call('POST', '/api/v1/security/scans', {
+        body: {
+          service_id: billing.json.id,
+          kind: 'dependency',
+          tool: 'engops-cli',
+          complete: true,
+          findings: [],
+        },
+      });
+      expect(upload.status, upload.body).toBe(201);
+      expect(upload.json).toMatchObject({ fixed: 0 });
+      expect((await deps())[0]?.status).toBe('acknowledged');
+
+      // The entry expires: the next rescan opens the finding again, and says why.
+      clock.set('2026-07-01T08:00:00.000Z');
+      await t.container.security.service.advisories.rescan([billing.json.id]);
+      expect((await deps()).map((f) => [f.status, f.status_reason])).toEqual([
+        ['open', 'Its ignore entry expired or was removed'],
+      ]);
+      const audit = (await t.call('GET', '/api/v1/audit-log?action=security.finding.status&limit=50')).json
+        .items as Array<{ target_id: string; after: { status: string } }>;
+      expect(audit.filter((e) => e.target_id === aside?.id).map((e) => e.after.status)).toEqual([
+        'open',
+        'acknowledged',
       ]);
     });
   });
