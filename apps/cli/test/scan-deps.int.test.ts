@@ -305,7 +305,8 @@ describeEachEngine('engops scan deps --upload', (get) => {
     expect(after.json.items.map((f: { package: string }) => f.package).sort()).toEqual(['lodash', 'qs']);
 
     // The ignore entries a scan applied go along with the inventory: the server's later rescans
-    // leave the ignored advisory alone instead of filing it again.
+    // leave the ignored advisory alone instead of filing it again. The finding filed before the
+    // entry is set aside (acknowledged, with the entry's reason), not taken for fixed.
     const ignoreFile = path.join(os.tmpdir(), `engops-deps-ignore-${randomBytes(4).toString('hex')}.json`);
     fs.writeFileSync(
       ignoreFile,
@@ -334,11 +335,26 @@ describeEachEngine('engops scan deps --upload', (get) => {
       env,
     );
     fs.rmSync(ignoreFile);
-    expect(third.stderr).toContain('0 new, 0 reopened, 1 fixed, 1 open.');
+    expect(third.stderr).toContain('0 new, 0 reopened, 0 fixed, 1 set aside by ignore entries, 2 open.');
     const rescanned = await t.container.security.service.advisories.rescan();
     expect([...rescanned.values()].flat().map((f) => f.package)).toEqual(['lodash']);
     const unresolved = await t.call('GET', '/api/v1/security/findings?kind=dependency&status=unresolved');
-    expect(unresolved.json.items.map((f: { package: string }) => f.package)).toEqual(['lodash']);
+    expect(
+      unresolved.json.items
+        .map((f: { package: string; status: string; status_reason: string | null }) => [
+          f.package,
+          f.status,
+          f.status_reason,
+        ])
+        .sort(),
+    ).toEqual([
+      ['lodash', 'open', null],
+      [
+        'qs',
+        'acknowledged',
+        'Ignored by the entry for GHSA-hrpp-h998-j3pp: qs parses only our own query strings (until 2999-01-01)',
+      ],
+    ]);
 
     // Secrets go to the same store, redacted: the secret itself never reaches the server.
     const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -37,6 +37,20 @@ export const uploadScanSchema = z.strictObject({
   /** A complete scan marks this service's open findings of this kind that it no longer reports as fixed. */
   complete: z.boolean().default(true),
   findings: z.array(uploadedFindingSchema).max(10_000),
+  /**
+   * What the scan left out because an ignore entry covers it, with the entry's reason: an open
+   * finding with that fingerprint is acknowledged (not fixed), and one acknowledged that way and
+   * reported again (its entry expired or went) opens again.
+   */
+  ignored: z
+    .array(
+      z.strictObject({
+        fingerprint: z.string().min(8).max(128),
+        reason: z.string().trim().min(1).max(500),
+      }),
+    )
+    .max(10_000)
+    .default([]),
 });
 export const scanResultSchema = z.object({
   scan_id: z.string(),
@@ -46,6 +60,8 @@ export const scanResultSchema = z.object({
   reopened: z.number().int(),
   unchanged: z.number().int(),
   fixed: z.number().int(),
+  /** Open findings the scan's ignore entries now cover: acknowledged. */
+  acknowledged: z.number().int(),
   open: z.number().int(),
 });
 

@@ -9,6 +9,7 @@ import {
   DepsScanError,
   fetchAdvisoriesFromOsvApi,
   type IgnoreEntry,
+  ignoreReason,
   indexAdvisories,
   loadAdvisories,
   matchLockfiles,
@@ -192,18 +193,26 @@ async function runDepsScan(target: string, options: DepsOptions): Promise<number
         ...(e.expires ? { expires: e.expires } : {}),
       })),
     });
-    const result = await api.request<{ created: number; reopened: number; fixed: number; open: number }>(
-      'POST',
-      '/api/v1/security/scans',
-      {
-        service_id: options.service,
-        kind: 'dependency',
-        tool: 'engops-deps',
-        findings: kept.map(toUploaded),
-      },
-    );
+    const result = await api.request<{
+      created: number;
+      reopened: number;
+      fixed: number;
+      acknowledged: number;
+      open: number;
+    }>('POST', '/api/v1/security/scans', {
+      service_id: options.service,
+      kind: 'dependency',
+      tool: 'engops-deps',
+      findings: kept.map(toUploaded),
+      // What the ignore entries cover: set aside on the server (acknowledged), not taken for fixed.
+      ignored: suppressions.map(({ finding, entry }) => ({
+        fingerprint: finding.fingerprint,
+        reason: ignoreReason(entry),
+      })),
+    });
+    const aside = result.acknowledged ? `, ${result.acknowledged} set aside by ignore entries` : '';
     say(
-      `Uploaded to ${api.url} for ${options.service}: ${result.created} new, ${result.reopened} reopened, ${result.fixed} fixed, ${result.open} open.`,
+      `Uploaded to ${api.url} for ${options.service}: ${result.created} new, ${result.reopened} reopened, ${result.fixed} fixed${aside}, ${result.open} open.`,
       'stderr',
     );
   }

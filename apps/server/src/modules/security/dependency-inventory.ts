@@ -3,7 +3,13 @@ import type { Db } from '../../db/database.ts';
 import { indexAdvisories } from './deps/advisory-source.ts';
 import type { Dependency } from './deps/lockfiles.ts';
 import { normalizeName, type OsvAdvisory } from './deps/osv.ts';
-import { applyIgnores, type DepFinding, type IgnoreEntry, matchDependencies } from './deps/scan-deps.ts';
+import {
+  applyIgnores,
+  type DepFinding,
+  type IgnoreEntry,
+  ignoreReason,
+  matchDependencies,
+} from './deps/scan-deps.ts';
 
 /**
  * A service's stored dependency inventory (from `engops scan deps --upload`, push scans and
@@ -109,12 +115,7 @@ export const notIgnored = (matched: readonly DepFinding[], ignores: readonly Ign
 export function ignoreCoverage(matched: readonly DepFinding[], ignores: readonly IgnoreEntry[], now: Date) {
   const { kept, suppressions } = applyIgnores(matched, ignores, now);
   const covered = new Map<string, string>();
-  for (const { finding, entry } of suppressions)
-    covered.set(
-      finding.fingerprint,
-      `Ignored by the entry for ${entry.id}${entry.package ? ` (${entry.package})` : ''}: ${entry.reason}` +
-        (entry.expires ? ` (until ${entry.expires})` : ''),
-    );
+  for (const { finding, entry } of suppressions) covered.set(finding.fingerprint, ignoreReason(entry));
   return { covered, uncovered: new Set(kept.map((f) => f.fingerprint)) };
 }
 

@@ -16,7 +16,10 @@ import type { FindingRow } from './kysely-security-repository.ts';
 import { allServices, readableTeams, type SecurityContext, writableService } from './security-deps.ts';
 import { findingDueAt, isOverdue } from './security-rules.ts';
 
-type Upload = z.output<typeof uploadScanSchema>;
+/** An upload as the route gives it; server-side scans may leave out `ignored` (none). */
+type Upload = Omit<z.output<typeof uploadScanSchema>, 'ignored'> & {
+  ignored?: z.output<typeof uploadScanSchema>['ignored'];
+};
 type Authorize = (
   permission: 'security.read' | 'security.write' | 'security.triage',
   teamId?: string | null,
@@ -141,7 +144,11 @@ export function createFindingsService(ctx: SecurityContext) {
           const existing = new Map(
             (await repo.findingsOf(tx, service.id, input.kind)).map((r) => [r.fingerprint, r]),
           );
-          const counts = { created: 0, reopened: 0, unchanged: 0, fixed: 0 };
+          const counts = { created: 0, reopened: 0, unchanged: 0, fixed: 0, acknowledged: 0 };
+          const ignored = new Map((input.ignored ?? []).map((i) => [i.fingerprint, i.reason]));
+          const byIgnore = (row: FindingRow) =>
+            row.status === 'acknowledged' && row.status_changed_by === IGNORE_ENTRY_ACTOR;
+          const ignoreActx = { ...actx, principal: { ...actx.principal, name: IGNORE_ENTRY_ACTOR } };
           for (const f of unique.values()) {
             const row = existing.get(f.fingerprint);
             if (!row) {
@@ -183,16 +190,30 @@ export function createFindingsService(ctx: SecurityContext) {
                 last_seen_at: at,
               });
               counts.reopened++;
+            } else if (byIgnore(row)) {
+              // Reported again: no ignore entry covers it any more.
+              await setStatus(tx, ignoreActx, row, 'open', 'Its ignore entry expired or was removed', {
+                ...details(f),
+                last_seen_at: at,
+              });
+              counts.reopened++;
             } else {
               await repo.updateFinding(tx, row.id, { ...details(f), last_seen_at: at, updated_at: at });
               counts.unchanged++;
             }
           }
+          // Left out because an ignore entry covers them: set aside (acknowledged), not fixed.
+          for (const [fingerprint, reason] of ignored) {
+            const row = existing.get(fingerprint);
+            if (row?.status !== 'open' || unique.has(fingerprint)) continue;
+            await setStatus(tx, ignoreActx, row, 'acknowledged', reason);
+            counts.acknowledged++;
+          }
           if (input.complete) {
             for (const row of existing.values()) {
               if (!OPEN.has(row.status) || unique.has(row.fingerprint)) continue;
               // Set aside by an ignore entry: left out because ignored, not because fixed.
-              if (row.status === 'acknowledged' && row.status_changed_by === IGNORE_ENTRY_ACTOR) continue;
+              if (ignored.has(row.fingerprint) || byIgnore(row)) continue;
               await setStatus(tx, actx, row, 'fixed', `no longer reported by ${input.tool}`);
               counts.fixed++;
             }

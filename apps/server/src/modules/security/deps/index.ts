@@ -12,6 +12,7 @@ export {
   findLockfiles,
   type IgnoredFinding,
   type IgnoreEntry,
+  ignoreReason,
   matchDependencies,
   matchLockfiles,
   type ParsedLockfile,

@@ -39,6 +39,14 @@ export interface IgnoreEntry {
   expires?: string;
 }
 
+/** Why a finding an ignore entry covers is set aside: the entry's advisory, package, reason and expiry. */
+export function ignoreReason(entry: IgnoreEntry): string {
+  return (
+    `Ignored by the entry for ${entry.id}${entry.package ? ` (${entry.package})` : ''}: ${entry.reason}` +
+    (entry.expires ? ` (until ${entry.expires})` : '')
+  ).slice(0, 500);
+}
+
 export class DepsScanError extends Error {}
 
 export function depFingerprint(
