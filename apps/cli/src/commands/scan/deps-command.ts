@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { UploadedFinding } from '@engops/contracts';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import {
   applyIgnores,
   type DepFinding,
   DepsScanError,
+  dependencyUpload,
   fetchAdvisoriesFromOsvApi,
   type IgnoreEntry,
   ignoreReason,
@@ -44,24 +44,6 @@ interface DepsOptions {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-/** What the server stores of a finding (the severity scale there has no "none"). */
-export function toUploaded(f: DepFinding): UploadedFinding {
-  return {
-    fingerprint: f.fingerprint,
-    rule: f.advisory,
-    title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
-    severity: f.severity === 'none' ? 'low' : f.severity,
-    file: f.file,
-    line: f.line,
-    package: f.package,
-    version: f.version,
-    ecosystem: f.ecosystem,
-    fixed_version: f.fixed,
-    dependency_path: f.path.slice(0, 100),
-    url: f.url,
-  };
 }
 
 function printText(findings: DepFinding[], summary: string, expired: IgnoreEntry[]): void {
@@ -203,7 +185,7 @@ async function runDepsScan(target: string, options: DepsOptions): Promise<number
       service_id: options.service,
       kind: 'dependency',
       tool: 'engops-deps',
-      findings: kept.map(toUploaded),
+      findings: kept.map((f) => dependencyUpload(f, true)),
       // What the ignore entries cover: set aside on the server (acknowledged), not taken for fixed.
       ignored: suppressions.map(({ finding, entry }) => ({
         fingerprint: finding.fingerprint,

@@ -6,6 +6,7 @@ import { normalizeName, type OsvAdvisory } from './deps/osv.ts';
 import {
   applyIgnores,
   type DepFinding,
+  dependencyUpload,
   type IgnoreEntry,
   ignoreReason,
   matchDependencies,
@@ -119,19 +120,5 @@ export function ignoreCoverage(matched: readonly DepFinding[], ignores: readonly
   return { covered, uncovered: new Set(kept.map((f) => f.fingerprint)) };
 }
 
-/** A match as a finding upload. */
-export function toUploadedDependency(f: DepFinding): UploadedFinding {
-  return {
-    fingerprint: f.fingerprint,
-    rule: f.advisory,
-    title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
-    severity: f.severity === 'none' ? 'low' : f.severity,
-    file: f.file,
-    package: f.package,
-    version: f.version,
-    ecosystem: f.ecosystem,
-    fixed_version: f.fixed,
-    dependency_path: f.path.slice(0, 100),
-    url: f.url,
-  };
-}
+/** A match of the stored inventory as a finding upload (no lockfile line: none is stored). */
+export const toUploadedDependency = (f: DepFinding): UploadedFinding => dependencyUpload(f, false);

@@ -9,6 +9,7 @@ export {
   applyIgnores,
   type DepFinding,
   DepsScanError,
+  dependencyUpload,
   findLockfiles,
   type IgnoredFinding,
   type IgnoreEntry,

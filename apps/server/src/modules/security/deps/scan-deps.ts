@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { UploadedFinding } from '@engops/contracts';
 import { SEVERITY_RANK, type Severity } from './cvss.ts';
 import { type Dependency, isLockfile, type LockfileError, manifestFor, parseLockfile } from './lockfiles.ts';
 import { type AdvisoryIndex, severityOf } from './osv.ts';
@@ -45,6 +46,27 @@ export function ignoreReason(entry: IgnoreEntry): string {
     `Ignored by the entry for ${entry.id}${entry.package ? ` (${entry.package})` : ''}: ${entry.reason}` +
     (entry.expires ? ` (until ${entry.expires})` : '')
   ).slice(0, 500);
+}
+
+/**
+ * A match as a finding upload (the server's severity scale has no "none"). `withLine`: the line
+ * in the lockfile, known when the lockfile itself was read (not for a stored inventory).
+ */
+export function dependencyUpload(f: DepFinding, withLine: boolean): UploadedFinding {
+  return {
+    fingerprint: f.fingerprint,
+    rule: f.advisory,
+    title: `${f.package}@${f.version}: ${f.summary}`.slice(0, 500),
+    severity: f.severity === 'none' ? 'low' : f.severity,
+    file: f.file,
+    ...(withLine ? { line: f.line } : {}),
+    package: f.package,
+    version: f.version,
+    ecosystem: f.ecosystem,
+    fixed_version: f.fixed,
+    dependency_path: f.path.slice(0, 100),
+    url: f.url,
+  };
 }
 
 export class DepsScanError extends Error {}
