@@ -83,6 +83,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
   const signer = createSigner({ db });
   const incidents = createIncidentsModule({
     db,
+    engine,
     clock,
     audit,
     jobs,
@@ -228,6 +229,7 @@ export function createContainer(config: Config, options: ContainerOptions = {}) 
     async close() {
       state.shuttingDown = true;
       await worker.stop();
+      await incidents.ingest.close();
       await database.close();
     },
   };

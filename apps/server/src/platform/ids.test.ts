@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.ts';
+import { idFloor, idTime, newId } from './ids.ts';
 
 describe('newId', () => {
   it('is prefix, 10 time characters and 16 random ones, in Crockford base32', () => {
@@ -17,5 +17,25 @@ describe('newId', () => {
     // the time part and an increment.
     const firsts = ids.filter((_, i) => i % 20 === 0).map((id) => id.slice(10));
     expect(new Set(firsts).size).toBe(firsts.length);
+  });
+});
+
+// newId never goes back in time within a process: these tests use instants after the ones above.
+describe('idTime and idFloor', () => {
+  it('read back the millisecond an id was made at', () => {
+    const at = Date.parse('2031-11-29T06:30:00.123Z');
+    expect(idTime(newId('evt', at))).toBe(at);
+    expect(idTime(`alr_${newId('x', at + 1).slice(2)}`)).toBe(at + 1);
+    expect(idTime('not an id')).toBeUndefined();
+    expect(idTime('evt_!!!!!!!!!!0000000000000000')).toBeUndefined();
+  });
+
+  it('sorts between the ids made before a millisecond and those made at it or later', () => {
+    const at = Date.parse('2032-11-29T06:30:00Z');
+    const floor = idFloor('evt', at);
+    expect(newId('evt', at - 1) < floor).toBe(true);
+    expect(newId('evt', at) > floor).toBe(true);
+    expect(newId('evt', at + 86_400_000) > floor).toBe(true);
+    expect(idFloor('evt', -5)).toBe(idFloor('evt', 0));
   });
 });

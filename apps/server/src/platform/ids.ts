@@ -69,6 +69,22 @@ export function newId(prefix: string, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(lastMs)}${encode(lastRandom, 16)}`;
 }
 
+/** The millisecond a `newId` id was made at, or undefined for another string. */
+export function idTime(id: string): number | undefined {
+  const time = id.slice(id.lastIndexOf('_') + 1, id.lastIndexOf('_') + 11);
+  if (time.length !== 10) return undefined;
+  let ms = 0;
+  for (const c of time) {
+    const digit = ALPHABET.indexOf(c);
+    if (digit < 0) return undefined;
+    ms = ms * 32 + digit;
+  }
+  return ms;
+}
+
+/** Sorts before every `prefix` id made at `ms` or later, and after every one made earlier. */
+export const idFloor = (prefix: string, ms: number): string => `${prefix}_${encodeTime(Math.max(0, ms))}`;
+
 /** A random secret, URL-safe, with a readable prefix (`eo_` for API tokens). */
 export function newSecret(prefix: string, bytes = 32): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;

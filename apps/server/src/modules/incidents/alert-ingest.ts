@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import { CompiledQuery, type Insertable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { AlertEventsTable } from '../../db/schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { AppError, isUniqueViolation } from '../../platform/errors.ts';
-import { newId } from '../../platform/ids.ts';
+import { idFloor, idTime, newId } from '../../platform/ids.ts';
 import type { AlertEvent } from './alert-normalizers.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { type IncidentStatus, isOpen, severityFromAlert } from './incident-lifecycle.ts';
 import type { Actor, IncidentsService } from './incidents-service.ts';
-import type { IncidentRow, IncidentsRepository, IntegrationRow } from './kysely-incidents-repository.ts';
+import {
+  alertWriteEpoch,
+  type IncidentRow,
+  type IncidentsRepository,
+  type IntegrationRow,
+  invalidateOpenAlerts,
+} from './kysely-incidents-repository.ts';
+import type { RepeatCounts, Repeats } from './repeat-counts.ts';
 
 export type IngestOutcome = 'created' | 'appended' | 'acknowledged' | 'resolved' | 'dropped';
 
@@ -19,6 +26,24 @@ export interface IngestTarget {
 }
 
 const CACHE_MS = 5_000;
+/** How often repeats counted in memory are written (at most; and at least, by a timer). */
+const FLUSH_MS = 1_000;
+/**
+ * Set (in the counters table) while some repeats are counted only in memory, in the transaction that
+ * stores the first of them, and cleared by the one that writes them all: a process that stops
+ * without clearing it leaves counts to recount from the stored events.
+ */
+const UNWRITTEN_FLAG = 'incidents.unwritten_repeats';
+/**
+ * Then alerts with a stored trigger this close to the newest event are recounted: the repeats that
+ * were only in memory when the process stopped are among them.
+ */
+const RECOVERY_WINDOW_MS = 5 * 60_000;
+/** And their stored triggers are read from their creation less this (a clock that went back). */
+const RECOVERY_SLACK_MS = 60 * 60_000;
+/** Open alerts remembered by dedup key, at most. */
+const OPEN_ALERTS_MAX = 100_000;
+const DATA_VERSION = CompiledQuery.raw('pragma data_version');
 
 type AlertEventRow = Insertable<AlertEventsTable>;
 
@@ -39,6 +64,14 @@ export interface IngestBatch {
   events: AlertEventRow[];
   /** By integration id and dedup key. */
   alerts: Map<string, CountedAlert>;
+  /** In-memory counting: the alert write epoch when this transaction first looked up an alert. */
+  epoch?: number;
+  /** In-memory counting: this transaction recounted alerts after a restart. */
+  recounted?: boolean;
+  /** In-memory counting: the unwritten-repeats flag as this transaction set it. */
+  flag?: boolean;
+  /** In-memory counting: the pending repeats this transaction wrote, taken off once it commits. */
+  wrote?: Map<string, Repeats>;
 }
 
 const alertKey = (integrationId: string, dedupKey: string) => `${integrationId}\u0000${dedupKey}`;
@@ -54,8 +87,28 @@ export function createAlertIngest(deps: {
   clock: Clock;
   repo: IncidentsRepository;
   incidents: IncidentsService;
+  /**
+   * Count repeats in memory and write them about once a second (`RepeatCounts`), trusting the open
+   * alert of each dedup key remembered from earlier transactions. Only where this process is the
+   * only writer that matters (SQLite: one server per database file; another connection's writes
+   * are noticed through `pragma data_version` and forget what was remembered). Without it, every
+   * repeat is counted on its alert's row in its own transaction, as several processes sharing one
+   * PostgreSQL database need.
+   */
+  repeats?: RepeatCounts;
 }) {
-  const { db, clock, repo, incidents } = deps;
+  const { db, clock, repo, incidents, repeats } = deps;
+  /** The open alert of each dedup key (by integration), as of an alert write epoch. */
+  const openAlerts = new Map<string, { id: string; incidentId: string | null; epoch: number }>();
+  let dataVersion: number | undefined;
+  let recounted = false;
+  /** The unwritten-repeats flag as committed (known once recounted). */
+  let flagged = false;
+  let lastWrite = Date.now();
+  /** Write the repeats counted in memory in the next transaction, due or not. */
+  let writeNow = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let closed = false;
   /** Writes the repeats counted in memory on the alerts of `batch` (all, or the one at `key`). */
   async function flushCounts(tx: Db, batch: IngestBatch, key?: string): Promise<void> {
     const entries = key === undefined ? [...batch.alerts.values()] : [batch.alerts.get(key)];
@@ -65,15 +118,105 @@ export function createAlertIngest(deps: {
       a.repeats = 0;
     }
   }
+
+  /**
+   * In-memory counting, once per transaction before its first lookup: the counts a stopped process
+   * held only in memory (once after start), and whether another connection wrote since the last
+   * transaction (then nothing remembered is trusted).
+   */
+  async function begin(tx: Db, batch: IngestBatch): Promise<void> {
+    if (batch.epoch !== undefined) return;
+    await recount(tx, batch);
+    const version = Number(
+      Object.values((await tx.executeQuery<Record<string, unknown>>(DATA_VERSION)).rows[0] ?? {})[0],
+    );
+    if (dataVersion !== undefined && version !== dataVersion) invalidateOpenAlerts();
+    dataVersion = version;
+    batch.epoch = alertWriteEpoch();
+  }
+
+  /** In-memory counting: once after start, the counts a stopped process held only in memory. */
+  async function recount(tx: Db, batch: IngestBatch): Promise<void> {
+    if (recounted || batch.recounted) return;
+    batch.recounted = true;
+    if (!(await repo.flag(tx, UNWRITTEN_FLAG))) return;
+    const newest = await repo.newestAlertEventId(tx);
+    const at = newest === undefined ? undefined : idTime(newest);
+    if (at !== undefined)
+      await repo.recountAlertsSince(tx, idFloor('evt', at - RECOVERY_WINDOW_MS), RECOVERY_SLACK_MS);
+    await repo.setFlag(tx, UNWRITTEN_FLAG, false);
+    batch.flag = false;
+  }
+
+  /** In-memory counting: writes the pending repeats and this transaction's, when due. */
+  async function writeRepeats(tx: Db, batch: IngestBatch, pending: RepeatCounts): Promise<void> {
+    if (pending.size === 0 && batch.alerts.size === 0) return;
+    if (!writeNow && Date.now() - lastWrite < FLUSH_MS) {
+      // Kept in memory: flagged on disk with the first such repeat's stored event.
+      if (!flagged && (pending.size > 0 || [...batch.alerts.values()].some((a) => a.repeats > 0))) {
+        await repo.setFlag(tx, UNWRITTEN_FLAG, true);
+        batch.flag = true;
+      }
+      return;
+    }
+    const wrote = pending.snapshot();
+    const all = new Map([...wrote].map(([id, r]) => [id, { ...r }]));
+    for (const a of batch.alerts.values()) {
+      if (a.repeats === 0) continue;
+      const entry = all.get(a.id);
+      if (!entry) all.set(a.id, { repeats: a.repeats, lastSeen: a.lastSeen });
+      else {
+        entry.repeats += a.repeats;
+        if (a.lastSeen > entry.lastSeen) entry.lastSeen = a.lastSeen;
+      }
+      a.repeats = 0;
+    }
+    for (const [id, r] of all) await repo.addAlertRepeats(tx, id, r.repeats, r.lastSeen);
+    batch.wrote = wrote;
+    // Nothing is left in memory once this commits (transactions run one at a time).
+    if (flagged) {
+      await repo.setFlag(tx, UNWRITTEN_FLAG, false);
+      batch.flag = false;
+    }
+  }
+
+  /** In-memory counting, after a commit: keep its repeats and its open alerts. */
+  function committed(batch: IngestBatch, pending: RepeatCounts): void {
+    if (batch.recounted) recounted = true;
+    if (batch.flag !== undefined) flagged = batch.flag;
+    if (batch.wrote) {
+      pending.written(batch.wrote);
+      lastWrite = Date.now();
+    }
+    for (const a of batch.alerts.values()) pending.add(a.id, a.repeats, a.lastSeen);
+    // Remembered only if no alert was closed or moved since the transaction's first lookup.
+    const epoch = batch.epoch;
+    if (epoch !== undefined && epoch === alertWriteEpoch()) {
+      if (openAlerts.size + batch.alerts.size > OPEN_ALERTS_MAX) openAlerts.clear();
+      for (const [key, a] of batch.alerts) openAlerts.set(key, { id: a.id, incidentId: a.incidentId, epoch });
+    }
+    // Quiet after a burst: a timer writes what is left.
+    if (pending.size > 0 && !flushTimer && !closed) {
+      flushTimer = setTimeout(() => {
+        flushTimer = undefined;
+        if (pending.size > 0) commit.submit(async () => undefined).catch(() => undefined);
+      }, FLUSH_MS);
+      flushTimer.unref();
+    }
+  }
+
   // The stored copies of the events (alert_events) of one transaction are written together, in one
-  // multi-row statement before its commit, and so are the repeats of each alert (IngestBatch).
+  // multi-row statement before its commit, and so are the repeats of each alert (IngestBatch); with
+  // in-memory counting, the repeats of about a second of transactions together.
   const commit = createGroupCommit<IngestBatch>(db, {
     retryAlone: isUniqueViolation,
     state: () => ({ events: [], alerts: new Map() }),
     beforeCommit: async (tx, batch) => {
-      await flushCounts(tx, batch);
+      if (repeats) await writeRepeats(tx, batch, repeats);
+      else await flushCounts(tx, batch);
       await repo.insertAlertEvents(tx, batch.events);
     },
+    ...(repeats ? { afterCommit: (batch: IngestBatch) => committed(batch, repeats) } : {}),
   });
   const cache = new Map<string, { target: IngestTarget; expires: number }>();
 
@@ -163,12 +306,21 @@ export function createAlertIngest(deps: {
     if (event.action === 'trigger') {
       // A repeat of an alert this transaction already opened or counted: counted in memory, written
       // once before the commit (flushCounts).
+      if (repeats && batch && key !== undefined) await begin(tx, batch);
       const counted = key === undefined ? undefined : batch?.alerts.get(key);
       if (counted) {
         counted.repeats++;
         if (at > counted.lastSeen) counted.lastSeen = at;
         await record(counted.id, counted.incidentId, 'trigger');
         return { dedupKey, outcome: 'appended', incidentId: counted.incidentId };
+      }
+      // With in-memory counting, the open alert remembered from an earlier transaction, while no
+      // alert was closed or moved since (the epoch).
+      const known = repeats && key !== undefined ? openAlerts.get(key) : undefined;
+      if (batch && key !== undefined && known && known.epoch === alertWriteEpoch()) {
+        batch.alerts.set(key, { id: known.id, incidentId: known.incidentId, repeats: 1, lastSeen: at });
+        await record(known.id, known.incidentId, 'trigger');
+        return { dedupKey, outcome: 'appended', incidentId: known.incidentId };
       }
       // Else a repeat (the usual case in a storm) is one statement: count it on the open alert.
       const repeated = event.dedupKey
@@ -291,6 +443,30 @@ export function createAlertIngest(deps: {
       }),
     forget(key: string) {
       cache.delete(key);
+    },
+    /**
+     * At start-up, before events arrive: with in-memory counting, recounts the alerts whose repeats
+     * the last process may have held only in memory when it stopped (from their stored events).
+     */
+    async start(): Promise<void> {
+      if (repeats) await commit.submit((tx, batch) => recount(tx, batch));
+    },
+    /** Writes the repeats counted in memory now (readers of the alerts table itself need it). */
+    async flush(): Promise<void> {
+      if (!repeats || repeats.size === 0) return;
+      writeNow = true;
+      try {
+        await commit.submit(async () => undefined);
+      } finally {
+        writeNow = false;
+      }
+    },
+    /** Writes the repeats counted in memory, before the database closes. */
+    async close(): Promise<void> {
+      closed = true;
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      await this.flush();
     },
     /** Stores the events of one request; resolves after they are committed (durably). */
     ingest(t: IngestTarget, events: AlertEvent[], raw: unknown) {

@@ -278,6 +278,8 @@ describeEachEngine('PagerDuty Events API v2 sequences', (get) => {
       'acknowledged',
       'appended',
     ]);
+    // Repeats counted in memory (SQLite) are written first: this reads the table itself.
+    await ingest.flush();
     const alerts = await t.container.db
       .selectFrom('alerts')
       .select(['id', 'dedup_key', 'status', 'event_count'])

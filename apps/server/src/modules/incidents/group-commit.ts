@@ -17,6 +17,11 @@ export interface GroupCommitOptions<S> {
    * items collected in one multi-row statement instead of one statement each.
    */
   beforeCommit?: (tx: Db, state: S) => Promise<void>;
+  /**
+   * Runs once a transaction has committed (not yet durably), with its state: to keep in memory
+   * what only a committed transaction may leave there. Never runs for one that rolled back.
+   */
+  afterCommit?: (state: S) => void;
 }
 
 /**
@@ -33,14 +38,16 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
   let running = false;
 
   /** One transaction holding `items`, with its own state, flushed before the commit. */
-  function transaction(d: DeferredSync, items: Array<Item<unknown, S>>): Promise<unknown[]> {
-    return d.transaction(async (tx) => {
-      const state = options.state?.() as S;
-      const out: unknown[] = [];
-      for (const item of items) out.push(await item.run(tx, state));
+  async function transaction(d: DeferredSync, items: Array<Item<unknown, S>>): Promise<unknown[]> {
+    const state = options.state?.() as S;
+    const out = await d.transaction(async (tx) => {
+      const results: unknown[] = [];
+      for (const item of items) results.push(await item.run(tx, state));
       if (options.beforeCommit) await options.beforeCommit(tx, state);
-      return out;
+      return results;
     });
+    options.afterCommit?.(state);
+    return out;
   }
 
   /**

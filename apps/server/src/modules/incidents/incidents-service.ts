@@ -30,6 +30,7 @@ import type {
   IncidentsRepository,
   TimelineRow,
 } from './kysely-incidents-repository.ts';
+import type { RepeatCounts } from './repeat-counts.ts';
 
 export const PAGE_JOB = 'incidents.page';
 
@@ -153,6 +154,8 @@ export function createIncidentsService(deps: {
   jobs: JobQueue;
   repo: IncidentsRepository;
   catalog: CatalogService;
+  /** Repeats that alert ingestion counted in memory and has not written yet (added to views). */
+  repeats?: RepeatCounts;
 }) {
   const { db, clock, audit, jobs, repo, catalog } = deps;
   /**
@@ -740,6 +743,10 @@ export function createIncidentsService(deps: {
       await must(db, id);
       const rows = await repo.alertsOfIncident(db, id);
       return rows.map((a) => ({
+        ...(deps.repeats?.view(a.id, Number(a.event_count), a.last_seen_at) ?? {
+          event_count: Number(a.event_count),
+          last_seen_at: a.last_seen_at,
+        }),
         id: a.id,
         integration_id: a.integration_id,
         dedup_key: a.dedup_key,
@@ -749,10 +756,8 @@ export function createIncidentsService(deps: {
         source: a.source,
         details: a.details_json ? (JSON.parse(a.details_json) as unknown) : {},
         links: a.links_json ? (JSON.parse(a.links_json) as unknown) : [],
-        event_count: Number(a.event_count),
         suppressed: a.suppressed === 1,
         first_seen_at: a.first_seen_at,
-        last_seen_at: a.last_seen_at,
         acknowledged_at: a.acknowledged_at,
         resolved_at: a.resolved_at,
       }));

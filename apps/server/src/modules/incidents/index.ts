@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.ts';
+import type { Db, Engine } from '../../db/database.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
@@ -16,12 +16,14 @@ import {
 } from './integrations-service.ts';
 import { createIncidentsRepository } from './kysely-incidents-repository.ts';
 import { createPaging } from './paging.ts';
+import { createRepeatCounts } from './repeat-counts.ts';
 
 export type { IncidentsService, IncidentView } from './incidents-service.ts';
 export type { PageContext, Pager } from './paging.ts';
 
 export function createIncidentsModule(deps: {
   db: Db;
+  engine: Engine;
   clock: Clock;
   audit: AuditLog;
   jobs: JobQueue;
@@ -32,8 +34,10 @@ export function createIncidentsModule(deps: {
   baseUrl: () => string;
 }) {
   const repo = createIncidentsRepository();
-  const service = createIncidentsService({ ...deps, repo });
-  const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service });
+  // SQLite has one server process per database file: repeats are counted in memory (alert-ingest.ts).
+  const repeats = deps.engine === 'sqlite' ? createRepeatCounts() : undefined;
+  const service = createIncidentsService({ ...deps, repo, repeats });
+  const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service, repeats });
   const integrations = createIntegrationsService({ ...deps, repo, incidents: service, ingest });
   const paging = createPaging({ ...deps, incidents: service, durably: ingest.durably });
 
@@ -60,8 +64,14 @@ export function createIncidentsModule(deps: {
       ...incidentsRoutes(service, integrations),
       ...ingestRoutes({ ingest, integrations, incidents: service, paging, catalog: deps.catalog }),
     ],
-    /** After migrations: make sure the recurring heartbeat sweep is scheduled. */
-    start: () => integrations.scheduleSweep(deps.clock.now()),
+    /**
+     * After migrations: repeat counts the last process held only in memory, and the recurring
+     * heartbeat sweep.
+     */
+    async start() {
+      await ingest.start();
+      await integrations.scheduleSweep(deps.clock.now());
+    },
   };
 }
 

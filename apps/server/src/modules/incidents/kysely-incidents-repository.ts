@@ -8,6 +8,7 @@ import type {
   IntegrationsTable,
   MaintenanceWindowsTable,
 } from '../../db/schema.ts';
+import { idFloor, idTime } from '../../platform/ids.ts';
 import { prepareInsert, prepareQuery } from './prepared-query.ts';
 
 export type IncidentRow = Selectable<IncidentsTable>;
@@ -36,6 +37,22 @@ const ALERT_IS_OPEN = sql<boolean>`"status" <> 'resolved'`;
 const INCIDENT_IS_OPEN = sql<boolean>`"status" in ('triggered', 'acknowledged', 'mitigated')`;
 
 /** Every query of the incidents module's tables. */
+/**
+ * Counts the writes that may close an alert or move it (status, incident), in this process: alert
+ * ingestion keeps the open alert of each dedup key in memory and trusts an entry only while this
+ * number has not changed since it was stored (see alert-ingest.ts). Process-wide, so that every
+ * repository instance on the same database invalidates the others' entries.
+ */
+let alertWrites = 0;
+export const alertWriteEpoch = (): number => alertWrites;
+/** For writes outside this process (another connection to the same SQLite file). */
+export const invalidateOpenAlerts = (): void => {
+  alertWrites++;
+};
+const noteAlertWrite = (patch: Updateable<AlertsTable>) => {
+  if (patch.status !== undefined || patch.incident_id !== undefined) alertWrites++;
+};
+
 export function createIncidentsRepository() {
   // The statements alert ingestion runs for every event are compiled once (prepared-query.ts).
   const nextNumber = prepareQuery(
@@ -195,8 +212,10 @@ export function createIncidentsRepository() {
       await addAlertRepeats(db, [id, n, lastSeen]);
     },
     insertAlert: (db: Db, row: Insertable<AlertsTable>) => insertAlert(db, [row]),
-    updateAlert: (db: Db, id: string, patch: Updateable<AlertsTable>) =>
-      db.updateTable('alerts').set(patch).where('id', '=', id).execute(),
+    updateAlert: (db: Db, id: string, patch: Updateable<AlertsTable>) => {
+      noteAlertWrite(patch);
+      return db.updateTable('alerts').set(patch).where('id', '=', id).execute();
+    },
     countOpenAlerts: async (db: Db, incidentId: string) =>
       Number(
         (
@@ -213,12 +232,74 @@ export function createIncidentsRepository() {
       incidentId: string,
       patch: Updateable<AlertsTable>,
       onlyStatuses: string[],
-    ) =>
-      db
+    ) => {
+      noteAlertWrite(patch);
+      return db
         .updateTable('alerts')
         .set(patch)
         .where('incident_id', '=', incidentId)
         .where('status', 'in', onlyStatuses)
+        .execute();
+    },
+    /**
+     * Sets the count and last-seen time of every alert with a stored trigger at or after
+     * `fromEventId` from all its stored triggers (each trigger is one stored `trigger` event): the
+     * repeats that were counted only in memory when a process died. alert_events has no index by
+     * alert, so the triggers are read in one pass over the ids (time-ordered) from the oldest such
+     * alert's creation, less `slackMs` for a clock that went back. Returns how many alerts it set.
+     */
+    async recountAlertsSince(db: Db, fromEventId: string, slackMs: number): Promise<number> {
+      const recent = await db
+        .selectFrom('alert_events')
+        .select('alert_id')
+        .distinct()
+        .where('id', '>=', fromEventId)
+        .where('action', '=', 'trigger')
+        .where('alert_id', 'is not', null)
+        .execute();
+      const ids = recent.map((r) => r.alert_id).filter((id): id is string => id !== null);
+      const times = ids.map(idTime).filter((t): t is number => t !== undefined);
+      if (ids.length === 0 || times.length === 0) return 0;
+      const from = idFloor('evt', Math.min(...times) - slackMs);
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const counts = await db
+          .selectFrom('alert_events')
+          .select((eb) => [
+            'alert_id',
+            eb.fn.countAll<number>().as('n'),
+            eb.fn.max('received_at').as('last_seen_at'),
+          ])
+          .where('id', '>=', from)
+          .where('action', '=', 'trigger')
+          .where('alert_id', 'in', chunk)
+          .groupBy('alert_id')
+          .execute();
+        for (const c of counts) {
+          await db
+            .updateTable('alerts')
+            .set({ event_count: Number(c.n), last_seen_at: c.last_seen_at })
+            .where('id', '=', c.alert_id)
+            .execute();
+        }
+      }
+      return ids.length;
+    },
+    /** The newest stored event's id (ids are time-ordered). */
+    newestAlertEventId: async (db: Db) =>
+      (await db.selectFrom('alert_events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())
+        ?.id,
+    /** A flag kept in the counters table (0 when absent). */
+    flag: async (db: Db, name: string) =>
+      Number(
+        (await db.selectFrom('counters').select('value').where('name', '=', name).executeTakeFirst())
+          ?.value ?? 0,
+      ) !== 0,
+    setFlag: (db: Db, name: string, on: boolean) =>
+      db
+        .insertInto('counters')
+        .values({ name, value: on ? 1 : 0 })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value: on ? 1 : 0 }))
         .execute(),
     alertsOfIncident: (db: Db, incidentId: string) =>
       db
