@@ -217,6 +217,37 @@ for (const engine of ENGINES) {
       expect(await row(id)).toMatchObject({ status: 'done', attempts: 2, lease_owner: null });
     });
 
+    it('claims jobs whose lease ran out first, then the oldest due ones, never more than asked', async () => {
+      // A backlog of 300 due jobs enqueued newest first, 5 not yet due, and one a dead worker holds.
+      const base = Date.parse(START);
+      const due: string[] = [];
+      for (let i = 300; i >= 1; i--)
+        due.push(await queue().enqueue(db(), { kind: 'test.backlog', runAt: new Date(base - i * 1000) }));
+      for (let i = 1; i <= 5; i++)
+        await queue().enqueue(db(), { kind: 'test.backlog', runAt: new Date(base + i * 86_400_000) });
+      await queue().enqueue(db(), { kind: 'test.other', runAt: new Date(base - 999_000) });
+      const [dead] = await claimDueJobs(db(), engine, 'worker-dead', clock.now(), 1, ['test.backlog']);
+      expect(dead!.id).toBe(due[0]);
+      clock.advance(LEASE_MS + 1);
+
+      const first = await claimDueJobs(db(), engine, 'worker-y', clock.now(), 3, ['test.backlog']);
+      expect(first.map((r) => r.id).sort()).toEqual([due[0], due[1], due[2]].sort());
+      expect(first.find((r) => r.id === due[0])).toMatchObject({ attempts: 2, lease_owner: 'worker-y' });
+      // Then 297 due ones, oldest first, in claims of 100; the future ones and other kinds stay.
+      const claimed: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const rows = await claimDueJobs(db(), engine, 'worker-y', clock.now(), 100, ['test.backlog']);
+        claimed.push(...rows.map((r) => r.id).sort());
+      }
+      expect(claimed).toEqual(due.slice(3));
+      const left = await db()
+        .selectFrom('jobs')
+        .select(['kind', 'status'])
+        .where('status', '=', 'pending')
+        .execute();
+      expect(left.map((r) => r.kind).sort()).toEqual([...Array(5).fill('test.backlog'), 'test.other']);
+    });
+
     it('does not let a worker whose lease was taken over overwrite the new outcome', async () => {
       const started = gate();
       const release = gate();

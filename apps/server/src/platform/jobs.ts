@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
+import type { SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import { type Db, deferredSync, type Engine } from '../db/database.ts';
-import type { JobsTable } from '../db/schema.ts';
+import type { Database, JobsTable } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { newId } from './ids.ts';
 
@@ -161,6 +162,12 @@ export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
   };
 }
 
+/**
+ * Claims up to `limit` jobs of `kinds`: first those whose lease ran out (their worker died), then
+ * pending ones that are due, oldest first. Each part is its own statement whose subquery walks the
+ * (status, run_at) index in order and stops at its limit, so a claim costs the same with ten due
+ * jobs as with a backlog of ten thousand (one statement with an OR sorted every due job).
+ */
 export async function claimDueJobs(
   db: Db,
   engine: Engine,
@@ -169,37 +176,48 @@ export async function claimDueJobs(
   limit: number,
   kinds: string[],
 ): Promise<JobsTable[]> {
-  if (kinds.length === 0) return [];
+  if (kinds.length === 0 || limit <= 0) return [];
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-  const due = (qb: Db) =>
+  const claim = (due: (qb: Db) => SelectQueryBuilder<Database, 'jobs', { id: string }>) => {
+    const subquery = engine === 'postgres' ? due(db).forUpdate().skipLocked() : due(db);
+    return db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'running',
+        lease_owner: workerId,
+        lease_until: leaseUntil,
+        // The attempt number doubles as the claim's fencing token (see runOne).
+        attempts: eb('attempts', '+', 1),
+        updated_at: nowIso,
+      }))
+      .where('id', 'in', subquery)
+      .returningAll()
+      .execute();
+  };
+  // A lease that ran out belongs to a worker that died: take the job over.
+  const orphaned = await claim((qb) =>
     qb
       .selectFrom('jobs')
       .select('id')
+      .where('status', '=', 'running')
+      .where('lease_until', '<', nowIso)
       .where('kind', 'in', kinds)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]),
-          // A lease that ran out belongs to a worker that died: take the job over.
-          eb.and([eb('status', '=', 'running'), eb('lease_until', '<', nowIso)]),
-        ]),
-      )
       .orderBy('run_at')
-      .limit(limit);
-  const subquery = engine === 'postgres' ? due(db).forUpdate().skipLocked() : due(db);
-  return db
-    .updateTable('jobs')
-    .set((eb) => ({
-      status: 'running',
-      lease_owner: workerId,
-      lease_until: leaseUntil,
-      // The attempt number doubles as the claim's fencing token (see runOne).
-      attempts: eb('attempts', '+', 1),
-      updated_at: nowIso,
-    }))
-    .where('id', 'in', subquery)
-    .returningAll()
-    .execute();
+      .limit(limit),
+  );
+  if (orphaned.length >= limit) return orphaned;
+  const due = await claim((qb) =>
+    qb
+      .selectFrom('jobs')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('run_at', '<=', nowIso)
+      .where('kind', 'in', kinds)
+      .orderBy('run_at')
+      .limit(limit - orphaned.length),
+  );
+  return [...orphaned, ...due];
 }
 
 export function createWorker(deps: {
