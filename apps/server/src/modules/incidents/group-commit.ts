@@ -1,5 +1,8 @@
 import { type Db, type DeferredSync, deferredSync } from '../../db/database.ts';
 
+/** The longest a transaction waits for the callers the last one answered (see regroup). */
+const LINGER_MS = 2;
+
 interface Item<T, S> {
   run: (tx: Db, state: S) => Promise<T>;
   resolve: (value: T) => void;
@@ -78,6 +81,22 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
     }
   }
 
+  /**
+   * Under load, callers answered by one commit send their next work during the next one's sync:
+   * two cohorts take turns, each commit holding about half of them. Before starting a transaction,
+   * let the event loop turn (reading what arrived) until about as many as were just answered have
+   * joined the queue too, for at most LINGER_MS: larger, fewer transactions. A lone caller's next
+   * request ends the wait as soon as it arrives; with nobody coming back it costs LINGER_MS once.
+   */
+  async function regroup(answered: number): Promise<void> {
+    if (queue.length === 0 || answered < 2) return;
+    const target = Math.min(maxBatch, queue.length + Math.floor(answered * 0.75));
+    const until = performance.now() + LINGER_MS;
+    while (queue.length < target && performance.now() < until) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   async function drain(): Promise<void> {
     try {
       let d: DeferredSync;
@@ -106,6 +125,7 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
         // it: fewer, larger transactions (less CPU per event), one WAL sync at a time.
         if (results) await settle(d, batch, results);
         else for (const item of batch) await runAlone(d, item);
+        await regroup(batch.length);
       }
     } finally {
       running = false;
