@@ -80,6 +80,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   registerRoutes(app, container.catalog.routes, registry);
   registerRoutes(app, container.policy.routes, registry);
   registerRoutes(app, container.incidents.routes, registry);
+  await app.register(container.incidents.ingestScope(registry));
   registerRoutes(app, container.oncall.routes, registry);
   registerRoutes(app, container.postmortems.routes, registry);
   registerRoutes(app, container.dora.routes, registry);

@@ -109,16 +109,20 @@ function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-const declared = new WeakMap<FastifyInstance, RouteSpec[]>();
+/** By HTTP server, which an app and the scopes registered in it share. */
+const declared = new WeakMap<object, RouteSpec[]>();
 
-/** Every route registered on `app` through `registerRoutes`, in registration order. */
+/**
+ * Every route registered through `registerRoutes` on `app` or a scope within it, in registration
+ * order.
+ */
 export function registeredRoutes(app: FastifyInstance): readonly RouteSpec[] {
-  return declared.get(app) ?? [];
+  return declared.get(app.server) ?? [];
 }
 
 export function registerRoutes(app: FastifyInstance, routes: RouteSpec[], registry: RouteSpec[]): void {
-  const all = declared.get(app) ?? [];
-  declared.set(app, all);
+  const all = declared.get(app.server) ?? [];
+  declared.set(app.server, all);
   for (const route of routes) {
     registry.push(route);
     all.push(route);

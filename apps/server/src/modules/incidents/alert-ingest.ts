@@ -17,6 +17,7 @@ import {
   invalidateOpenAlerts,
 } from './kysely-incidents-repository.ts';
 import type { RepeatCounts, Repeats } from './repeat-counts.ts';
+import { storedPayload } from './stored-payload.ts';
 
 export type IngestOutcome = 'created' | 'appended' | 'acknowledged' | 'resolved' | 'dropped';
 
@@ -468,10 +469,13 @@ export function createAlertIngest(deps: {
       flushTimer = undefined;
       await this.flush();
     },
-    /** Stores the events of one request; resolves after they are committed (durably). */
-    ingest(t: IngestTarget, events: AlertEvent[], raw: unknown) {
+    /**
+     * Stores the events of one request (`raw`, parsed from `text` when that is at hand); resolves
+     * after they are committed (durably).
+     */
+    ingest(t: IngestTarget, events: AlertEvent[], raw: unknown, text?: string) {
       // The stored copy leaves out the Events v2 routing_key: it is the integration's secret.
-      const payloadJson = JSON.stringify(withoutRoutingKey(raw));
+      const payloadJson = storedPayload(raw, text);
       return commit.submit(async (tx, batch) => {
         const out = [];
         for (const event of events) out.push(await apply(tx, t, event, payloadJson, batch));
@@ -480,7 +484,7 @@ export function createAlertIngest(deps: {
     },
     /** For callers that already hold a transaction (heartbeat sweeps). */
     processEvent: (tx: Db, t: IngestTarget, event: AlertEvent, raw: unknown) =>
-      apply(tx, t, event, JSON.stringify(raw)),
+      apply(tx, t, event, storedPayload(raw, undefined)),
     async resolveTarget(key: string, kind: string): Promise<IngestTarget> {
       const t = await target(key);
       if (!t) throw new AppError('INCIDENTS_UNKNOWN_INTEGRATION_KEY', 'No integration has this key.');
@@ -502,10 +506,3 @@ export function createAlertIngest(deps: {
 }
 
 export type AlertIngest = ReturnType<typeof createAlertIngest>;
-
-/** The body to store: an Events v2 body without its top-level routing_key (the integration's secret). */
-function withoutRoutingKey(raw: unknown): unknown {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('routing_key' in raw)) return raw;
-  const { routing_key: _secret, ...rest } = raw as Record<string, unknown>;
-  return rest;
-}

@@ -103,6 +103,41 @@ describeEachEngine('PagerDuty Events API v2', (get) => {
     ]);
   });
 
+  it('stores each event as its sender wrote it, less the routing key, and alert webhooks whole', async () => {
+    const t = get();
+    const { integration } = await serviceWithIntegration(t, 'events-v2');
+    // Written as a Python sender's json.dumps writes it: spaces, a float with a trailing zero.
+    const sent = `{"event_action": "trigger", "routing_key": "${integration.key}", "dedup_key": "as-sent", "payload": {"summary": "Queue depth 1.50k", "source": "mq-1", "severity": "warning", "custom_details": {"depth": 1.50}}}`;
+    const res = await t.call('POST', '/v2/enqueue', {
+      token: null,
+      payload: sent,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status, res.body).toBe(202);
+    const generic = await serviceWithIntegration(t, 'generic');
+    const webhook = '{ "summary" : "Backup failed",\n  "severity": "error", "details": {"took_s": 3.0} }';
+    const hook = await t.call('POST', `/api/v1/integrations/${generic.integration.key}/generic`, {
+      token: null,
+      payload: webhook,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(hook.status, hook.body).toBe(202);
+    const rows = await t.container.db
+      .selectFrom('alert_events')
+      .select(['integration_id', 'payload_json'])
+      .where('integration_id', 'in', [integration.id, generic.integration.id])
+      .execute();
+    expect(new Map(rows.map((r) => [r.integration_id, r.payload_json]))).toEqual(
+      new Map([
+        [
+          integration.id,
+          '{"event_action": "trigger", "dedup_key": "as-sent", "payload": {"summary": "Queue depth 1.50k", "source": "mq-1", "severity": "warning", "custom_details": {"depth": 1.50}}}',
+        ],
+        [generic.integration.id, webhook],
+      ]),
+    );
+  });
+
   it('a trigger without dedup_key always opens a new alert with a generated key', async () => {
     const t = get();
     const { integration, service } = await serviceWithIntegration(t, 'events-v2');

@@ -1,4 +1,6 @@
+import type { FastifyInstance } from 'fastify';
 import type { Db, Engine } from '../../db/database.ts';
+import { type RouteSpec, registerRoutes } from '../../http/route.ts';
 import type { AuditLog } from '../../platform/audit.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { JobQueue, Worker } from '../../platform/jobs.ts';
@@ -60,10 +62,34 @@ export function createIncidentsModule(deps: {
     ingest,
     integrations,
     paging,
-    routes: [
-      ...incidentsRoutes(service, integrations),
-      ...ingestRoutes({ ingest, integrations, incidents: service, paging, catalog: deps.catalog }),
-    ],
+    routes: incidentsRoutes(service, integrations),
+    /**
+     * The ingest routes (Events v2, alert webhooks, heartbeats, action links) in their own Fastify
+     * scope, whose JSON parser (Fastify's own) also keeps each body's text, so that the stored copy
+     * of an event is the body as sent (stored-payload.ts):
+     * `await app.register(container.incidents.ingestScope(registry))`.
+     */
+    ingestScope(registry: RouteSpec[]) {
+      const routes = ingestRoutes({
+        ingest,
+        integrations,
+        incidents: service,
+        paging,
+        catalog: deps.catalog,
+      });
+      return async (scope: FastifyInstance) => {
+        const parse = scope.getDefaultJsonParser(
+          scope.initialConfig.onProtoPoisoning ?? 'error',
+          scope.initialConfig.onConstructorPoisoning ?? 'error',
+        );
+        scope.removeContentTypeParser('application/json');
+        scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+          request.bodyText = body as string;
+          parse(request, body as string, done);
+        });
+        registerRoutes(scope, routes, registry);
+      };
+    },
     /**
      * After migrations: repeat counts the last process held only in memory, and the recurring
      * heartbeat sweep.

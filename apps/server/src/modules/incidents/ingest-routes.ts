@@ -17,6 +17,13 @@ import type { Paging } from './paging.ts';
 
 export const EVENTS_V2_BODY_LIMIT = 512 * 1024;
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A JSON body's text as received (set only on the ingest routes: index.ts). */
+    bodyText?: string;
+  }
+}
+
 /** `{"status":"success","message":"Event processed","dedup_key":` + the key + `}`. */
 const ACCEPTED_PREFIX = '{"status":"success","message":"Event processed","dedup_key":';
 
@@ -98,7 +105,7 @@ export function ingestRoutes(deps: {
             errors: normalised.errors.map((message) => ({ path: 'body', message })),
           });
         }
-        const results = await ingest.ingest(target, normalised.events, request.body);
+        const results = await ingest.ingest(target, normalised.events, request.body, request.bodyText);
         return {
           status: 'success' as const,
           alerts: results.length,
@@ -128,7 +135,7 @@ export function ingestRoutes(deps: {
         const normalised = normaliseEventsV2(request.body);
         if (!normalised.ok) return invalidEvent(reply, normalised.errors);
         const target = await ingest.resolveTarget(normalised.routingKey!, 'events-v2');
-        const [result] = await ingest.ingest(target, normalised.events, request.body);
+        const [result] = await ingest.ingest(target, normalised.events, request.body, request.bodyText);
         // Serialised by hand: the answer's shape never changes, only the key.
         return reply
           .code(202)
