@@ -179,9 +179,8 @@ export async function claimDueJobs(
   if (kinds.length === 0 || limit <= 0) return [];
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-  const claim = (due: (qb: Db) => SelectQueryBuilder<Database, 'jobs', { id: string }>) => {
-    const subquery = engine === 'postgres' ? due(db).forUpdate().skipLocked() : due(db);
-    return db
+  const claim = (ids: SelectQueryBuilder<Database, 'jobs', { id: string }>) =>
+    db
       .updateTable('jobs')
       .set((eb) => ({
         status: 'running',
@@ -191,33 +190,48 @@ export async function claimDueJobs(
         attempts: eb('attempts', '+', 1),
         updated_at: nowIso,
       }))
-      .where('id', 'in', subquery)
+      .where('id', 'in', ids)
       .returningAll()
       .execute();
-  };
   // A lease that ran out belongs to a worker that died: take the job over.
-  const orphaned = await claim((qb) =>
-    qb
+  const orphaned = (n: number) =>
+    db
       .selectFrom('jobs')
       .select('id')
       .where('status', '=', 'running')
       .where('lease_until', '<', nowIso)
       .where('kind', 'in', kinds)
       .orderBy('run_at')
-      .limit(limit),
-  );
-  if (orphaned.length >= limit) return orphaned;
-  const due = await claim((qb) =>
-    qb
+      .limit(n);
+  const due = (n: number) =>
+    db
       .selectFrom('jobs')
       .select('id')
       .where('status', '=', 'pending')
       .where('run_at', '<=', nowIso)
       .where('kind', 'in', kinds)
       .orderBy('run_at')
-      .limit(limit - orphaned.length),
+      .limit(n);
+  if (engine === 'postgres') {
+    const taken = await claim(orphaned(limit).forUpdate().skipLocked());
+    if (taken.length >= limit) return taken;
+    return [
+      ...taken,
+      ...(await claim(
+        due(limit - taken.length)
+          .forUpdate()
+          .skipLocked(),
+      )),
+    ];
+  }
+  // SQLite (one writer at a time): both in one statement, so one write transaction per claim.
+  return claim(
+    db
+      .selectFrom(orphaned(limit).as('o'))
+      .select('o.id')
+      .unionAll(db.selectFrom(due(limit).as('d')).select('d.id'))
+      .limit(limit) as never,
   );
-  return [...orphaned, ...due];
 }
 
 export function createWorker(deps: {
