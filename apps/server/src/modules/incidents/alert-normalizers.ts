@@ -87,10 +87,11 @@ export function normaliseEventsV2(body: unknown): Normalised & { routingKey?: st
       if (ALERT_SEVERITIES.includes(sev as AlertSeverity)) severity = sev as AlertSeverity;
       else if (action === 'trigger')
         errors.push("'payload.severity' must be one of critical, error, warning, info");
-      if (payload.timestamp !== undefined && !validTimestamp(payload.timestamp)) {
-        errors.push("'payload.timestamp' must be an ISO 8601 timestamp");
-      } else if (typeof payload.timestamp === 'string')
-        occurredAt = new Date(payload.timestamp).toISOString();
+      if (payload.timestamp !== undefined) {
+        const at = typeof payload.timestamp === 'string' ? Date.parse(payload.timestamp) : Number.NaN;
+        if (Number.isNaN(at)) errors.push("'payload.timestamp' must be an ISO 8601 timestamp");
+        else occurredAt = new Date(at).toISOString();
+      }
       for (const key of ['component', 'group', 'class'] as const) {
         if (payload[key] !== undefined && typeof payload[key] !== 'string')
           errors.push(`'payload.${key}' must be a string`);

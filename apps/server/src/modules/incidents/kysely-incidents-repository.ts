@@ -36,7 +36,6 @@ export interface IncidentFilter {
 const ALERT_IS_OPEN = sql<boolean>`"status" <> 'resolved'`;
 const INCIDENT_IS_OPEN = sql<boolean>`"status" in ('triggered', 'acknowledged', 'mitigated')`;
 
-/** Every query of the incidents module's tables. */
 /**
  * Counts the writes that may close an alert or move it (status, incident), in this process: alert
  * ingestion keeps the open alert of each dedup key in memory and trusts an entry only while this
@@ -53,6 +52,7 @@ const noteAlertWrite = (patch: Updateable<AlertsTable>) => {
   if (patch.status !== undefined || patch.incident_id !== undefined) alertWrites++;
 };
 
+/** Every query of the incidents module's tables. */
 export function createIncidentsRepository() {
   // The statements alert ingestion runs for every event are compiled once (prepared-query.ts).
   const nextNumber = prepareQuery(

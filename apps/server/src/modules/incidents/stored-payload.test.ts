@@ -34,6 +34,10 @@ describe('the stored copy of an alert body', () => {
       `{"routing_key":"${KEY}","payload":{"summary":"sent with ${KEY}"}}`,
       // A value written with escapes.
       `{"routing_key":"\\u0052${KEY.slice(1)}","event_action":"trigger"}`,
+      // Field and key both escaped at the top level, the plain spelling nested with the key.
+      `{"routing\\u005fkey":"\\u0052${KEY.slice(1)}","payload":{"routing_key":"${KEY}"}}`,
+      // Any escape at all, even one that has nothing to do with the key.
+      `{"routing_key":"${KEY}","payload":{"summary":"caf\\u00e9"}}`,
     ];
     for (const text of cases) {
       const body = JSON.parse(text) as Record<string, unknown>;

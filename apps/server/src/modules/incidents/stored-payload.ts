@@ -26,10 +26,16 @@ export function storedPayload(body: unknown, text: string | undefined): string {
   return JSON.stringify(rest);
 }
 
-/** `text` without `"routing_key": "<key>"` and one comma beside it, when that is certain. */
+/**
+ * `text` without `"routing_key": "<key>"` and one comma beside it, when that is certain: the text
+ * has no \u escape (so the top-level field is spelled plainly, with the key written as it is), the
+ * first such field has the key as its value, and the key appears nowhere else. That field is then
+ * the top-level one, whatever else the body holds, and no copy of the secret is kept.
+ */
 function withoutField(text: string, key: string): string | undefined {
+  if (text.includes('\\u')) return undefined;
   const at = text.indexOf(FIELD);
-  if (at < 0 || text.indexOf(FIELD, at + FIELD.length) >= 0) return undefined;
+  if (at < 0) return undefined;
   let end = at + FIELD.length;
   while (isSpace(text[end])) end++;
   if (text[end] !== ':') return undefined;
@@ -37,6 +43,7 @@ function withoutField(text: string, key: string): string | undefined {
   while (isSpace(text[end])) end++;
   const value = JSON.stringify(key);
   if (!text.startsWith(value, end)) return undefined;
+  if (text.indexOf(key) !== end + 1 || text.indexOf(key, end + value.length) >= 0) return undefined;
   end += value.length;
   let start = at;
   let after = end;
@@ -51,7 +58,5 @@ function withoutField(text: string, key: string): string | undefined {
     if (text[before] === ',') start = before;
     else if (text[before] !== '{' || text[after] !== '}') return undefined;
   }
-  const out = text.slice(0, start) + text.slice(end);
-  // The secret must not be kept anywhere (an escaped spelling of the field, a copy in a value).
-  return out.includes(key) ? undefined : out;
+  return text.slice(0, start) + text.slice(end);
 }
