@@ -21,6 +21,9 @@
  * others are appended to it (count, last seen, stored event). Each phase (warm-up, measurement) uses
  * keys of its own, so every measurement starts with `keys` new alerts.
  *
+ * Each round measures both servers back to back (alternating which goes first); the verdict on the
+ * 40% target uses the median of the rounds' ratios, the table also shows the ratio of the medians.
+ *
  * Each server runs in its own child process, so the load generator (this process) never shares an
  * event loop with the server it measures. The real server runs its job worker, as `engops serve`
  * does. After the run the real server reports how many events it stored, which must match the 202s.
@@ -430,7 +433,16 @@ async function main(): Promise<void> {
     };
     const b = summary('bare');
     const r = summary('real');
+    // The table's ratio: of the medians over all rounds.
     const ratio = r.eventsPerSecond / b.eventsPerSecond;
+    // The verdict's ratio: each round measures both servers back to back, so its ratio is the least
+    // exposed to the machine's speed changing between rounds (on shared machines the bare route
+    // alone moves by a third from one round to the next); the median of those.
+    const perRound = Array.from({ length: rounds }, (_, i) => {
+      const of = (name: ServerName) => measurements.find((m) => m.round === i + 1 && m.server === name);
+      return (of('real')?.eventsPerSecond ?? Number.NaN) / (of('bare')?.eventsPerSecond ?? Number.NaN);
+    });
+    const pairedRatio = median(perRound);
     const row = (cells: string[]) =>
       `| ${cells.map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(10))).join(' | ')} |`;
     const line = (label: string, pick: (s: typeof b) => number, digits: number) =>
@@ -447,18 +459,12 @@ async function main(): Promise<void> {
     console.log(line('p50 latency (ms)', (s) => s.p50Ms, 1));
     console.log(line('p99 latency (ms)', (s) => s.p99Ms, 1));
     console.log(line('server CPU/event (µs)', (s) => s.cpuMicrosPerEvent, 0));
-    // Each round measures both servers back to back: its ratio is the least exposed to the machine's
-    // speed changing between rounds.
-    const perRound = Array.from({ length: rounds }, (_, i) => {
-      const of = (name: ServerName) => measurements.find((m) => m.round === i + 1 && m.server === name);
-      return (of('real')?.eventsPerSecond ?? Number.NaN) / (of('bare')?.eventsPerSecond ?? Number.NaN);
-    });
     console.log(
-      `real/bare per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${median(perRound).toFixed(2)})`,
+      `real/bare per round: ${perRound.map((x) => x.toFixed(2)).join(', ')} (median ${pairedRatio.toFixed(2)})`,
     );
     const verdicts = [
       `${r.eventsPerSecond.toFixed(0)} events/s ${r.eventsPerSecond >= TARGET_EVENTS_PER_SECOND ? 'meets' : 'BELOW'} the target of ${TARGET_EVENTS_PER_SECOND}`,
-      `real/bare = ${ratio.toFixed(2)} ${ratio >= TARGET_RATIO ? 'meets' : 'BELOW'} the target of ${TARGET_RATIO.toFixed(2)}`,
+      `real/bare = ${pairedRatio.toFixed(2)} (median per round; ${ratio.toFixed(2)} of the medians) ${pairedRatio >= TARGET_RATIO ? 'meets' : 'BELOW'} the target of ${TARGET_RATIO.toFixed(2)}`,
       `p99 ${r.p99Ms.toFixed(1)} ms ${r.p99Ms < TARGET_P99_MS ? 'meets' : 'ABOVE'} the target of < ${TARGET_P99_MS} ms`,
     ];
     console.log(`\n${verdicts.join('\n')}`);
@@ -489,6 +495,7 @@ async function main(): Promise<void> {
       real: r,
       ratio,
       ratioPerRound: perRound,
+      ratioPairedMedian: pairedRatio,
       targets: { eventsPerSecond: TARGET_EVENTS_PER_SECOND, ratio: TARGET_RATIO, p99Ms: TARGET_P99_MS },
       stored: { ...counts, answered202: realAccepted, match: storedOk },
       measurements,
