@@ -164,9 +164,10 @@ export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
 
 /**
  * Claims up to `limit` jobs of `kinds`: first those whose lease ran out (their worker died), then
- * pending ones that are due, oldest first. Each part is its own statement whose subquery walks the
- * (status, run_at) index in order and stops at its limit, so a claim costs the same with ten due
- * jobs as with a backlog of ten thousand (one statement with an OR sorted every due job).
+ * pending ones that are due, oldest first. Each part's subquery walks the (status, run_at) index in
+ * order and stops at its limit, so a claim costs the same with ten due jobs as with a backlog of
+ * ten thousand (one subquery with an OR sorted every due job). SQLite runs both parts in one
+ * statement; PostgreSQL in two, each FOR UPDATE SKIP LOCKED.
  */
 export async function claimDueJobs(
   db: Db,
@@ -224,7 +225,8 @@ export async function claimDueJobs(
       )),
     ];
   }
-  // SQLite (one writer at a time): both in one statement, so one write transaction per claim.
+  // SQLite (one writer at a time): both in one statement, so one write transaction per claim. (The
+  // union of two aliased subqueries is typed apart from a plain selection of jobs.id; same rows.)
   return claim(
     db
       .selectFrom(orphaned(limit).as('o'))
