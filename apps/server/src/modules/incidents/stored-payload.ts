@@ -5,9 +5,8 @@ const isSpace = (c: string | undefined) => c === ' ' || c === '\n' || c === '\r'
 /**
  * The copy of an alert body that alert_events keeps: the body as it was sent (`text`, the request's
  * JSON text), less its top-level `routing_key` (the integration's secret). The field is cut out of
- * the text when that is certain: it appears once, spelled plainly, with the parsed key as its value,
- * and the key appears nowhere else. Otherwise the parsed body is serialised again without it.
- * Cutting costs a few string searches; serialising the whole body again costs more per event.
+ * the text when that is certain (`withoutField`); otherwise the parsed body is serialised again
+ * without it. Cutting costs a few string searches; serialising the whole body again costs more.
  */
 export function storedPayload(body: unknown, text: string | undefined): string {
   const key =
