@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFromUrl } from '../src/config/config.ts';
 import { createDatabase } from '../src/db/database.ts';
 import {
+  createEventsV2Target,
   createPgDatabase,
   dropPgDatabase,
   errorCode,
@@ -60,26 +61,10 @@ for (const engine of PROCESS_ENGINES) {
       const first = await spawnServer({ env });
       const context = () => `server output:\n${first.output()}`;
 
-      const team = await request(`${first.url}/api/v1/teams`, {
-        method: 'POST',
-        token,
-        body: { name: 'Crash ingest', time_zone: 'UTC' },
+      const target = await createEventsV2Target(first.url, token, 'Crash ingest').catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${context()}`);
       });
-      expect(team.status, `${team.body}\n${context()}`).toBe(201);
-      const service = await request(`${first.url}/api/v1/services`, {
-        method: 'POST',
-        token,
-        body: { name: 'ingest-target', team_id: team.json.id },
-      });
-      expect(service.status, service.body).toBe(201);
-      const integration = await request(`${first.url}/api/v1/services/${service.json.id}/integrations`, {
-        method: 'POST',
-        token,
-        body: { kind: 'events-v2', name: 'load' },
-      });
-      expect(integration.status, integration.body).toBe(201);
-      const routingKey: string = integration.json.key;
-      const serviceId: string = service.json.id;
+      const { routingKey, serviceId } = target;
 
       // The burst: CONCURRENCY lanes, bounded in count and time; the kill stops new requests.
       const outcomes: Outcome[] = [];
@@ -158,7 +143,7 @@ for (const engine of PROCESS_ENGINES) {
         const alerts = await handle.db
           .selectFrom('alerts')
           .select(['dedup_key', 'incident_id'])
-          .where('integration_id', '=', integration.json.id)
+          .where('integration_id', '=', target.integrationId)
           .execute();
         const stored = new Map(alerts.map((a) => [a.dedup_key, a.incident_id]));
         const lost = acked.filter((o) => !stored.has(o.dedupKey));
@@ -171,7 +156,7 @@ for (const engine of PROCESS_ENGINES) {
         const events = await handle.db
           .selectFrom('alert_events')
           .select('dedup_key')
-          .where('integration_id', '=', integration.json.id)
+          .where('integration_id', '=', target.integrationId)
           .execute();
         const eventKeys = events.map((e) => e.dedup_key ?? '');
         expect(new Set(eventKeys).size).toBe(eventKeys.length);

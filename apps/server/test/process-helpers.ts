@@ -385,3 +385,29 @@ export async function serviceWriteBurst(options: {
   await Promise.all(Array.from({ length: options.concurrency }, lane));
   return outcomes;
 }
+
+/**
+ * A team, a service and an Events v2 integration on a running server, through its API (throws with
+ * the answer when a step is refused): what the ingest tests send their events to.
+ */
+export async function createEventsV2Target(
+  url: string,
+  token: string,
+  name: string,
+): Promise<{ serviceId: string; integrationId: string; routingKey: string }> {
+  const created = async (path: string, body: unknown) => {
+    const res = await request(`${url}${path}`, { method: 'POST', token, body });
+    if (res.status !== 201) throw new Error(`POST ${path} answered ${res.status}: ${res.body}`);
+    return res.json as { id: string; key?: string };
+  };
+  const team = await created('/api/v1/teams', { name, time_zone: 'UTC' });
+  const service = await created('/api/v1/services', {
+    name: `${name}-target`.toLowerCase().replace(/\s+/g, '-'),
+    team_id: team.id,
+  });
+  const integration = await created(`/api/v1/services/${service.id}/integrations`, {
+    kind: 'events-v2',
+    name: `${name} events`,
+  });
+  return { serviceId: service.id, integrationId: integration.id, routingKey: integration.key ?? '' };
+}

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { databaseFromUrl } from '../src/config/config.ts';
 import { createDatabase } from '../src/db/database.ts';
 import {
+  createEventsV2Target,
   createPgDatabase,
   dropPgDatabase,
   killAll,
@@ -48,23 +49,7 @@ for (const engine of PROCESS_ENGINES) {
         ...(databaseUrl ? { ENGOPS_DATABASE_URL: databaseUrl } : {}),
       };
       const first = await spawnServer({ env });
-      const team = await request(`${first.url}/api/v1/teams`, {
-        method: 'POST',
-        token,
-        body: { name: 'Repeat crash', time_zone: 'UTC' },
-      });
-      expect(team.status, team.body).toBe(201);
-      const service = await request(`${first.url}/api/v1/services`, {
-        method: 'POST',
-        token,
-        body: { name: 'repeat-target', team_id: team.json.id },
-      });
-      const integration = await request(`${first.url}/api/v1/services/${service.json.id}/integrations`, {
-        method: 'POST',
-        token,
-        body: { kind: 'events-v2', name: 'repeats' },
-      });
-      expect(integration.status, integration.body).toBe(201);
+      const target = await createEventsV2Target(first.url, token, 'Repeat crash');
 
       // Every key's first trigger, then REPEATS more over the keys, CONCURRENCY at a time.
       const sent = new Map(KEYS.map((k) => [k, 0]));
@@ -73,7 +58,7 @@ for (const engine of PROCESS_ENGINES) {
           method: 'POST',
           agent,
           body: {
-            routing_key: integration.json.key,
+            routing_key: target.routingKey,
             event_action: 'trigger',
             dedup_key: dedupKey,
             payload: { summary: `Repeat crash ${dedupKey}`, source: 'host-1', severity: 'error' },
@@ -95,7 +80,7 @@ for (const engine of PROCESS_ENGINES) {
 
       const second = await spawnServer({ env });
       const incidents = await listAll<{ id: string }>(
-        `${second.url}/api/v1/incidents?service_id=${service.json.id}`,
+        `${second.url}/api/v1/incidents?service_id=${target.serviceId}`,
         token,
       );
       const counts = new Map<string, number>();
@@ -114,7 +99,7 @@ for (const engine of PROCESS_ENGINES) {
         const rows = await handle.db
           .selectFrom('alerts')
           .select(['id', 'dedup_key', 'event_count'])
-          .where('integration_id', '=', integration.json.id)
+          .where('integration_id', '=', target.integrationId)
           .execute();
         expect(new Map(rows.map((r) => [r.dedup_key, Number(r.event_count)]))).toEqual(sent);
         for (const r of rows) {

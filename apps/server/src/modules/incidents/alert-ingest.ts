@@ -16,7 +16,7 @@ import {
   type IntegrationRow,
   invalidateOpenAlerts,
 } from './kysely-incidents-repository.ts';
-import type { RepeatCounts, Repeats } from './repeat-counts.ts';
+import { createRepeatCounts, type RepeatCounts, type Repeats } from './repeat-counts.ts';
 import { storedPayload } from './stored-payload.ts';
 
 export type IngestOutcome = 'created' | 'appended' | 'acknowledged' | 'resolved' | 'dropped';
@@ -161,18 +161,13 @@ export function createAlertIngest(deps: {
       return;
     }
     const wrote = pending.snapshot();
-    const all = new Map([...wrote].map(([id, r]) => [id, { ...r }]));
+    const all = createRepeatCounts();
+    for (const [id, r] of wrote) all.add(id, r.repeats, r.lastSeen);
     for (const a of batch.alerts.values()) {
-      if (a.repeats === 0) continue;
-      const entry = all.get(a.id);
-      if (!entry) all.set(a.id, { repeats: a.repeats, lastSeen: a.lastSeen });
-      else {
-        entry.repeats += a.repeats;
-        if (a.lastSeen > entry.lastSeen) entry.lastSeen = a.lastSeen;
-      }
+      all.add(a.id, a.repeats, a.lastSeen);
       a.repeats = 0;
     }
-    for (const [id, r] of all) await repo.addAlertRepeats(tx, id, r.repeats, r.lastSeen);
+    for (const [id, r] of all.snapshot()) await repo.addAlertRepeats(tx, id, r.repeats, r.lastSeen);
     batch.wrote = wrote;
     // Nothing is left in memory once this commits (transactions run one at a time).
     if (flagged) {
