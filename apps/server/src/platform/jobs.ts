@@ -166,8 +166,11 @@ export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
  * Claims up to `limit` jobs of `kinds`: first those whose lease ran out (their worker died), then
  * pending ones that are due, oldest first. Each part's subquery walks the (status, run_at) index in
  * order and stops at its limit, so a claim costs the same with ten due jobs as with a backlog of
- * ten thousand (one subquery with an OR sorted every due job). SQLite runs both parts in one
- * statement; PostgreSQL in two, each FOR UPDATE SKIP LOCKED.
+ * ten thousand (one subquery with an OR sorted every due job). PostgreSQL: each part in its own
+ * statement, FOR UPDATE SKIP LOCKED. SQLite: the ids are read in one statement, then claimed by id
+ * in an UPDATE that checks again that each is still claimable (another worker may have taken it in
+ * between): an UPDATE whose `id in (subquery)` filters on the kinds costs several times more, and
+ * a poll that finds nothing writes nothing.
  */
 export async function claimDueJobs(
   db: Db,
@@ -180,7 +183,8 @@ export async function claimDueJobs(
   if (kinds.length === 0 || limit <= 0) return [];
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-  const claim = (ids: SelectQueryBuilder<Database, 'jobs', { id: string }>) =>
+  /** `recheck`: only the ids still claimable (read by an earlier statement). */
+  const claim = (ids: SelectQueryBuilder<Database, 'jobs', { id: string }> | string[], recheck = false) =>
     db
       .updateTable('jobs')
       .set((eb) => ({
@@ -192,6 +196,14 @@ export async function claimDueJobs(
         updated_at: nowIso,
       }))
       .where('id', 'in', ids)
+      .$if(recheck, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'running'), eb('lease_until', '<', nowIso)]),
+            eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]),
+          ]),
+        ),
+      )
       .returningAll()
       .execute();
   // A lease that ran out belongs to a worker that died: take the job over.
@@ -225,15 +237,21 @@ export async function claimDueJobs(
       )),
     ];
   }
-  // SQLite (one writer at a time): both in one statement, so one write transaction per claim. (The
-  // union of two aliased subqueries is typed apart from a plain selection of jobs.id; same rows.)
-  return claim(
-    db
+  // SQLite: the ids first (the union of two aliased subqueries is typed apart from a plain
+  // selection of jobs.id; same rows), then each claimed only if it still is claimable.
+  const ids = (
+    (await db
       .selectFrom(orphaned(limit).as('o'))
       .select('o.id')
       .unionAll(db.selectFrom(due(limit).as('d')).select('d.id'))
-      .limit(limit) as never,
-  );
+      .limit(limit)
+      .execute()) as Array<{ id: string }>
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const taken = await claim(ids, true);
+  // In the order the ids were read: orphans first, then the oldest due.
+  const byId = new Map(taken.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export function createWorker(deps: {
@@ -253,17 +271,21 @@ export function createWorker(deps: {
   let ticking: Promise<number> | undefined;
 
   /**
-   * A claim or an outcome (one statement), committed without an fsync on the main thread where the
+   * A claim or an outcome (each one write statement), committed without an fsync on the main thread where the
    * engine allows (SQLite WAL: the WAL sync runs on the thread pool, shared with alert ingestion's
    * group commits), and resolved only once durable, exactly as a synchronous=FULL commit would be:
    * a job runs only after its claim is on disk, and its slot frees (and its outcome counts) only
    * after its outcome is. See deferredSync in db/database.ts and docs/adr/0005-*.
    */
-  async function durably<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  async function durably<T>(
+    work: (db: Db) => Promise<T>,
+    wrote: (result: T) => boolean = () => true,
+  ): Promise<T> {
     const sync = await deferredSync(deps.db);
     if (!sync.deferred) return work(deps.db);
     const result = await sync.statement(work);
-    await sync.durable();
+    // Nothing written (a poll that claimed nothing): nothing to wait for.
+    if (wrote(result)) await sync.durable();
     return result;
   }
 
@@ -354,8 +376,9 @@ export function createWorker(deps: {
   async function tick(): Promise<number> {
     const free = concurrency - running.size;
     if (free <= 0) return 0;
-    const rows = await durably((db) =>
-      claimDueJobs(db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]),
+    const rows = await durably(
+      (db) => claimDueJobs(db, deps.engine, id, deps.clock.now(), free, [...handlers.keys()]),
+      (claimed) => claimed.length > 0,
     );
     for (const row of rows) {
       // runOne only rejects when the database fails while recording the outcome; the lease then
