@@ -55,6 +55,12 @@ export interface Worker {
   stop(): Promise<void>;
   /** Claims and runs due jobs until none are left (tests, CLI). Returns how many ran. */
   drain(): Promise<number>;
+  /**
+   * Jobs' outcomes commit through `commit` (which resolves once the write is durable) instead of
+   * a commit of their own each: alert ingestion's group commit, which the page jobs of an alert
+   * storm would otherwise contend with.
+   */
+  commitOutcomesThrough(commit: <T>(work: (db: Db) => Promise<T>) => Promise<T>): void;
   readonly id: string;
 }
 
@@ -268,10 +274,14 @@ export function createWorker(deps: {
   const concurrency = deps.concurrency ?? 4;
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
+  let outcomeCommit: (<T>(work: (db: Db) => Promise<T>) => Promise<T>) | undefined;
+  const outcome = <T>(work: (db: Db) => Promise<T>): Promise<T> =>
+    outcomeCommit ? outcomeCommit(work) : durably(work);
   let ticking: Promise<number> | undefined;
 
   /**
-   * A claim or an outcome (each one write statement), committed without an fsync on the main thread where the
+   * A claim or an outcome (each one write statement; outcomes through commitOutcomesThrough's
+   * commit when one is set), committed without an fsync on the main thread where the
    * engine allows (SQLite WAL: the WAL sync runs on the thread pool, shared with alert ingestion's
    * group commits), and resolved only once durable, exactly as a synchronous=FULL commit would be:
    * a job runs only after its claim is on disk, and its slot frees (and its outcome counts) only
@@ -328,7 +338,7 @@ export function createWorker(deps: {
         }
         await entry.handler(job, { db: deps.db });
         const now = deps.clock.now().toISOString();
-        const done = await durably((db) =>
+        const done = await outcome((db) =>
           ownClaim(db)
             .set({
               status: 'done',
@@ -346,7 +356,7 @@ export function createWorker(deps: {
         const final = row.attempts >= row.max_attempts;
         const now = deps.clock.now();
         log.warn({ err: message, final }, 'job failed');
-        const failed = await durably((db) =>
+        const failed = await outcome((db) =>
           ownClaim(db)
             .set({
               status: final ? 'failed' : 'pending',
@@ -415,6 +425,9 @@ export function createWorker(deps: {
     id,
     register(kind, handler, hooks = {}) {
       handlers.set(kind, { handler, hooks });
+    },
+    commitOutcomesThrough(commit) {
+      outcomeCommit = commit;
     },
     start() {
       if (!stopped) return;

@@ -42,6 +42,8 @@ export function createIncidentsModule(deps: {
   const ingest = createAlertIngest({ db: deps.db, clock: deps.clock, repo, incidents: service, repeats });
   const integrations = createIntegrationsService({ ...deps, repo, incidents: service, ingest });
   const paging = createPaging({ ...deps, incidents: service, durably: ingest.durably });
+  // A storm's page jobs record their outcomes in ingestion's transactions, not in commits of their own.
+  deps.worker.commitOutcomesThrough(ingest.durably);
 
   deps.worker.register(HEARTBEAT_SWEEP_JOB, async () => {
     try {
