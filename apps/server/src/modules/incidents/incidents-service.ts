@@ -729,9 +729,9 @@ export function createIncidentsService(deps: {
       return { items: result.items.map(incidentView), next_cursor: result.next_cursor };
     },
 
-    /** The timeline of an incident read with `tx` (a transaction's own view). */
-    async timelineOf(tx: Db, id: string): Promise<TimelineEntry[]> {
-      return (await repo.listTimeline(tx, id)).map(timelineView);
+    /** The timeline of an incident read with `tx` (a transaction's own view), or its entries of one kind. */
+    async timelineOf(tx: Db, id: string, kind?: TimelineEntry['kind']): Promise<TimelineEntry[]> {
+      return (await repo.listTimeline(tx, id, kind)).map(timelineView);
     },
 
     async timeline(id: string): Promise<TimelineEntry[]> {

@@ -193,11 +193,13 @@ export function createIncidentsRepository() {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    listTimeline: (db: Db, incidentId: string) =>
+    /** The incident's timeline, or only its entries of one kind. */
+    listTimeline: (db: Db, incidentId: string, kind?: string) =>
       db
         .selectFrom('incident_timeline')
         .selectAll()
         .where('incident_id', '=', incidentId)
+        .$if(kind !== undefined, (q) => q.where('kind', '=', kind as string))
         .orderBy('at')
         .orderBy('id')
         .execute(),

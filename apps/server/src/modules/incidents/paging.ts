@@ -125,9 +125,7 @@ export function createPaging(deps: {
     // The page of an earlier reopen, run late (a worker backlog) after the incident was resolved
     // and reopened again: that newer reopen's own page job pages; this one would page twice.
     // (Only reopens write status.triggered, so their count is the incident's reopen number.)
-    const current = (await deps.incidents.timelineOf(deps.db, incident_id)).filter(
-      (e) => e.kind === 'status.triggered',
-    ).length;
+    const current = (await deps.incidents.timelineOf(deps.db, incident_id, 'status.triggered')).length;
     if ((reopen ?? 0) < current) return;
     const context: PageContext = { job_id: job.id, reopen: reopen ?? 0 };
     let write: ((tx: Db) => Promise<void>) | null = null;
@@ -138,8 +136,7 @@ export function createPaging(deps: {
     // Read before the transaction: the email fallback, and for a reopen also the safety net.
     const email = !write || context.reopen ? await emailTeam(incident, context) : null;
     await durably(async (tx) => {
-      const notifications = async () =>
-        (await deps.incidents.timelineOf(tx, incident.id)).filter((e) => e.kind === 'notification');
+      const notifications = () => deps.incidents.timelineOf(tx, incident.id, 'notification');
       const noted = async () =>
         (await notifications()).some(
           (e) => (e.data as { page_job_id?: unknown } | null)?.page_job_id === job.id,

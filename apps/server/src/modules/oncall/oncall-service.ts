@@ -213,8 +213,7 @@ export function createOncallService(deps: {
    * only a reopen writes a `status.triggered` timeline entry (a new incident writes `incident.triggered`).
    */
   async function reopenOf(incidentId: string): Promise<number> {
-    const timeline = await deps.incidents.timelineOf(db, incidentId);
-    return timeline.filter((e) => e.kind === 'status.triggered').length;
+    return (await deps.incidents.timelineOf(db, incidentId, 'status.triggered')).length;
   }
 
   /**
