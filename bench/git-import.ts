@@ -270,6 +270,15 @@ async function serverProcess(dir: string, file: string): Promise<BenchServer> {
 async function timedImport(dir: string, repo: string, deployTags: string | undefined) {
   const file = path.join(dir, `engops-${deployTags ? 'tags' : 'commits'}.sqlite`);
   const server = IN_PROCESS ? await inProcessServer(dir, file) : await serverProcess(dir, file);
+  // Stopped whatever happens: a failed import must not leave the benchmark waiting on its server.
+  try {
+    return await measuredImport(server, repo, deployTags);
+  } finally {
+    await server.close();
+  }
+}
+
+async function measuredImport(server: BenchServer, repo: string, deployTags: string | undefined) {
   const client = createApiClient(server.address, server.token);
   const team = await client.request<{ id: string }>('POST', '/api/v1/teams', {
     name: 'Bench',
@@ -317,7 +326,6 @@ async function timedImport(dir: string, repo: string, deployTags: string | undef
   const rerunStart = performance.now();
   const rerun = await importGitHistory({ path: repo, service: 'api', deployTags }, sink);
   const rerunMs = performance.now() - rerunStart;
-  await server.close();
 
   const baselineMs = Math.min(baseline.ms, baselineAfter.ms);
   const strictMs = Math.min(strict.ms, strictAfter.ms);
