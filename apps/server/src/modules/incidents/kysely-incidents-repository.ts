@@ -9,7 +9,7 @@ import type {
   MaintenanceWindowsTable,
 } from '../../db/schema.ts';
 import { idFloor, idTime } from '../../platform/ids.ts';
-import { prepareInsert, prepareQuery } from './prepared-query.ts';
+import { prepareInsert, prepareQuery } from '../../db/prepared-query.ts';
 
 export type IncidentRow = Selectable<IncidentsTable>;
 export type AlertRow = Selectable<AlertsTable>;
@@ -54,7 +54,7 @@ const noteAlertWrite = (patch: Updateable<AlertsTable>) => {
 
 /** Every query of the incidents module's tables. */
 export function createIncidentsRepository() {
-  // The statements alert ingestion runs for every event are compiled once (prepared-query.ts).
+  // The statements alert ingestion runs for every event are compiled once (db/prepared-query.ts).
   const nextNumber = prepareQuery(
     (db, p) =>
       db

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, Insertable } from 'kysely';
-import type { Db } from '../../db/database.ts';
-import type { Database } from '../../db/schema.ts';
+import type { Db } from './database.ts';
+import type { Database } from './schema.ts';
 
 const SENTINEL = '\u0000engops-param:';
 
