@@ -1,5 +1,6 @@
 import type { CreateRolloutPlan, FlagStrategyInput, RolloutPlan } from '@engops/contracts';
 import type { Db } from '../../db/database.ts';
+import { prepareQuery } from '../../db/prepared-query.ts';
 import type { FlagRolloutPlansTable } from '../../db/schema.ts';
 import { systemPrincipal } from '../../platform/access/permissions.ts';
 import type { AuditContext, AuditLog } from '../../platform/audit.ts';
@@ -363,15 +364,18 @@ export function createRolloutPlans(deps: {
   deps.worker.register(ROLLOUT_INCIDENT_JOB, (job) => pauseForIncident(job.payload as IncidentJob));
 
   /** For the incidents module's onTriggered: inside the incident's transaction, cheap. */
+  // Read in the transaction of every incident an alert opens: compiled once.
+  const activePlans = prepareQuery(
+    (db) =>
+      db.selectFrom('flag_rollout_plans').select(['id', 'service_ids_json']).where('status', '=', 'active'),
+    0,
+  );
+
   async function onIncidentTriggered(
     tx: Db,
     incident: { id: string; number: number; title: string; service_id: string; updated_at?: string },
   ): Promise<void> {
-    const active = await tx
-      .selectFrom('flag_rollout_plans')
-      .select(['id', 'service_ids_json'])
-      .where('status', '=', 'active')
-      .execute();
+    const active = await activePlans(tx, []);
     for (const plan of active) {
       if (!(JSON.parse(plan.service_ids_json) as string[]).includes(incident.service_id)) continue;
       await jobs.enqueue(tx, {

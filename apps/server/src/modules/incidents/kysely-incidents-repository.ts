@@ -1,5 +1,6 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import { prepareInsert, prepareQuery } from '../../db/prepared-query.ts';
 import type {
   AlertEventsTable,
   AlertsTable,
@@ -9,7 +10,6 @@ import type {
   MaintenanceWindowsTable,
 } from '../../db/schema.ts';
 import { idFloor, idTime } from '../../platform/ids.ts';
-import { prepareInsert, prepareQuery } from '../../db/prepared-query.ts';
 
 export type IncidentRow = Selectable<IncidentsTable>;
 export type AlertRow = Selectable<AlertsTable>;
@@ -63,6 +63,28 @@ export function createIncidentsRepository() {
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', 1) })))
         .returning('value'),
     1,
+  );
+  // The page job's checks read the timeline of a new incident (all of it, or one kind).
+  const timeline = prepareQuery(
+    (db, p) =>
+      db
+        .selectFrom('incident_timeline')
+        .selectAll()
+        .where('incident_id', '=', p(0))
+        .orderBy('at')
+        .orderBy('id'),
+    1,
+  );
+  const timelineOfKind = prepareQuery(
+    (db, p) =>
+      db
+        .selectFrom('incident_timeline')
+        .selectAll()
+        .where('incident_id', '=', p(0))
+        .where('kind', '=', p(1))
+        .orderBy('at')
+        .orderBy('id'),
+    2,
   );
   const getIncident = prepareQuery(
     (db, p) => db.selectFrom('incidents').selectAll().where('id', '=', p(0)),
@@ -195,14 +217,7 @@ export function createIncidentsRepository() {
     },
     /** The incident's timeline, or only its entries of one kind. */
     listTimeline: (db: Db, incidentId: string, kind?: string) =>
-      db
-        .selectFrom('incident_timeline')
-        .selectAll()
-        .where('incident_id', '=', incidentId)
-        .$if(kind !== undefined, (q) => q.where('kind', '=', kind as string))
-        .orderBy('at')
-        .orderBy('id')
-        .execute(),
+      kind === undefined ? timeline(db, [incidentId]) : timelineOfKind(db, [incidentId, kind]),
 
     findOpenAlert: async (db: Db, integrationId: string, dedupKey: string) =>
       (await findOpenAlert(db, [integrationId, dedupKey]))[0],
