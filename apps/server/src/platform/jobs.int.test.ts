@@ -101,6 +101,36 @@ for (const engine of ENGINES) {
       expect(await queue().depth()).toEqual({ pending: 0, running: 0, failed: 0 });
     });
 
+    it('records outcomes through the commit path it is given (the incidents module passes its group commit)', async () => {
+      const w = worker();
+      // A commit path of its own: the outcome runs in its transaction, alongside a write of its own.
+      const through: string[] = [];
+      w.commitOutcomesThrough((work) =>
+        db()
+          .transaction()
+          .execute(async (tx) => {
+            const result = await work(tx);
+            await queue().enqueue(tx, { kind: 'test.marker', payload: { after: through.length } });
+            through.push('outcome');
+            return result;
+          }),
+      );
+      w.register('test.ok', async () => {});
+      w.register('test.fail', async () => {
+        throw new Error('nope');
+      });
+      const ok = await queue().enqueue(db(), { kind: 'test.ok' });
+      const failing = await queue().enqueue(db(), { kind: 'test.fail', maxAttempts: 1 });
+
+      expect(await w.drain()).toBe(2);
+      expect(through).toEqual(['outcome', 'outcome']);
+      expect(await row(ok)).toMatchObject({ status: 'done', lease_owner: null, attempts: 1 });
+      expect(await row(failing)).toMatchObject({ status: 'failed', last_error: 'nope', lease_owner: null });
+      // Both outcomes committed with the path's own writes.
+      const markers = await db().selectFrom('jobs').select('id').where('kind', '=', 'test.marker').execute();
+      expect(markers).toHaveLength(2);
+    });
+
     it('enqueues in the caller transaction: a rolled-back enqueue leaves no job', async () => {
       await db()
         .transaction()
