@@ -363,7 +363,6 @@ export function createRolloutPlans(deps: {
   deps.worker.register(ROLLOUT_STEP_JOB, (job) => runStep(job.payload as StepJob));
   deps.worker.register(ROLLOUT_INCIDENT_JOB, (job) => pauseForIncident(job.payload as IncidentJob));
 
-  /** For the incidents module's onTriggered: inside the incident's transaction, cheap. */
   // Read in the transaction of every incident an alert opens: compiled once.
   const activePlans = prepareQuery(
     (db) =>
@@ -371,6 +370,7 @@ export function createRolloutPlans(deps: {
     0,
   );
 
+  /** For the incidents module's onTriggered: inside the incident's transaction, cheap. */
   async function onIncidentTriggered(
     tx: Db,
     incident: { id: string; number: number; title: string; service_id: string; updated_at?: string },
