@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import { type Db, deferredSync, type Engine } from '../db/database.ts';
+import { type Param, prepareQuery } from '../db/prepared-query.ts';
 import type { Database, JobsTable } from '../db/schema.ts';
 import type { Clock } from './clock.ts';
 import { newId } from './ids.ts';
@@ -88,35 +89,30 @@ const JOB_COLUMNS = [
   'updated_at',
   'finished_at',
 ] as const;
-const COLUMN_SENTINEL = '\u0000engops-job-column:';
 
 /**
- * The INSERT of a new job, built and compiled by Kysely once per queue and then run with new
- * values (jobs are enqueued inside hot transactions, e.g. one page job per incident an alert
- * opens). With a dedupe key it inserts nothing on a conflict and returns the new id otherwise.
+ * The INSERT of a new job (with a dedupe key: nothing on a conflict, else the new id), compiled once
+ * per queue and then run with new values (jobs are enqueued inside hot transactions, e.g. one page
+ * job per incident an alert opens). Values in JOB_COLUMNS order.
  */
-function compiledJobInsert(db: Db, dedupe: boolean) {
-  const values = Object.fromEntries(JOB_COLUMNS.map((c) => [c, `${COLUMN_SENTINEL}${c}`]));
-  const insert = db.insertInto('jobs').values(values as never);
-  const query = dedupe
-    ? insert
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .returning('id')
-        .compile()
-    : insert.compile();
-  const order = query.parameters.map((p) => {
-    const column =
-      typeof p === 'string' && p.startsWith(COLUMN_SENTINEL) ? p.slice(COLUMN_SENTINEL.length) : '';
-    const index = JOB_COLUMNS.indexOf(column as (typeof JOB_COLUMNS)[number]);
-    if (index < 0) throw new Error(`compiledJobInsert: unexpected parameter ${String(p)}`);
-    return index;
-  });
-  return (row: readonly unknown[]) => ({ ...query, parameters: order.map((i) => row[i]) });
+function jobInsert(dedupe: boolean) {
+  const values = (p: Param) => Object.fromEntries(JOB_COLUMNS.map((c, i) => [c, p(i)])) as never;
+  return dedupe
+    ? prepareQuery(
+        (db, p) =>
+          db
+            .insertInto('jobs')
+            .values(values(p))
+            .onConflict((oc) => oc.column('dedupe_key').doNothing())
+            .returning('id'),
+        JOB_COLUMNS.length,
+      )
+    : prepareQuery((db, p) => db.insertInto('jobs').values(values(p)), JOB_COLUMNS.length);
 }
 
 export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
-  let plain: ReturnType<typeof compiledJobInsert> | undefined;
-  let deduped: ReturnType<typeof compiledJobInsert> | undefined;
+  const plain = jobInsert(false);
+  const deduped = jobInsert(true);
   return {
     async enqueue(db, options) {
       const now = deps.clock.now().toISOString();
@@ -139,9 +135,8 @@ export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
         null,
       ];
       if (options.dedupeKey) {
-        deduped ??= compiledJobInsert(deps.db, true);
-        const inserted = await db.executeQuery<{ id: string }>(deduped(row));
-        if (inserted.rows[0]) return inserted.rows[0].id;
+        const [inserted] = (await deduped(db, row)) as Array<{ id: string }>;
+        if (inserted) return inserted.id;
         // A job with this key exists already.
         const existing = await db
           .selectFrom('jobs')
@@ -150,8 +145,7 @@ export function createJobQueue(deps: { db: Db; clock: Clock }): JobQueue {
           .executeTakeFirstOrThrow();
         return existing.id;
       }
-      plain ??= compiledJobInsert(deps.db, false);
-      await db.executeQuery(plain(row));
+      await plain(db, row);
       return id;
     },
     async depth() {
