@@ -268,6 +268,25 @@ export function createWorker(deps: {
   const concurrency = deps.concurrency ?? 4;
   let timer: NodeJS.Timeout | undefined;
   let stopped = true;
+  // Every job that succeeds runs it: compiled once. Fenced as ownClaim is (see runOne).
+  const markDone = prepareQuery(
+    (db, p) =>
+      db
+        .updateTable('jobs')
+        .set({
+          status: 'done',
+          finished_at: p(0),
+          updated_at: p(0),
+          lease_owner: null,
+          lease_until: null,
+          last_error: null,
+        })
+        .where('id', '=', p(1))
+        .where('lease_owner', '=', p(2))
+        .where('attempts', '=', p(3))
+        .returning('id'),
+    4,
+  );
   let outcomeCommit: (<T>(work: (db: Db) => Promise<T>) => Promise<T>) | undefined;
   const outcome = <T>(work: (db: Db) => Promise<T>): Promise<T> =>
     outcomeCommit ? outcomeCommit(work) : durably(work);
@@ -332,19 +351,8 @@ export function createWorker(deps: {
         }
         await entry.handler(job, { db: deps.db });
         const now = deps.clock.now().toISOString();
-        const done = await outcome((db) =>
-          ownClaim(db)
-            .set({
-              status: 'done',
-              finished_at: now,
-              updated_at: now,
-              lease_owner: null,
-              lease_until: null,
-              last_error: null,
-            })
-            .executeTakeFirst(),
-        );
-        if (Number(done.numUpdatedRows) === 0) log.warn('job finished after its lease was taken over');
+        const done = await outcome((db) => markDone(db, [now, row.id, id, row.attempts]));
+        if (done.length === 0) log.warn('job finished after its lease was taken over');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const final = row.attempts >= row.max_attempts;
