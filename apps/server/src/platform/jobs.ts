@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import { type Db, deferredSync, type Engine } from '../db/database.ts';
 import { type Param, prepareQuery } from '../db/prepared-query.ts';
@@ -183,6 +183,11 @@ export async function claimDueJobs(
   if (kinds.length === 0 || limit <= 0) return [];
   const nowIso = now.toISOString();
   const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
+  // A lease that ran out belongs to a worker that died: take the job over.
+  const expired = (eb: ExpressionBuilder<Database, 'jobs'>) =>
+    eb.and([eb('status', '=', 'running'), eb('lease_until', '<', nowIso)]);
+  const dueNow = (eb: ExpressionBuilder<Database, 'jobs'>) =>
+    eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]);
   /** `recheck`: only the ids still claimable (read by an earlier statement). */
   const claim = (ids: SelectQueryBuilder<Database, 'jobs', { id: string }> | string[], recheck = false) =>
     db
@@ -196,35 +201,13 @@ export async function claimDueJobs(
         updated_at: nowIso,
       }))
       .where('id', 'in', ids)
-      .$if(recheck, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'running'), eb('lease_until', '<', nowIso)]),
-            eb.and([eb('status', '=', 'pending'), eb('run_at', '<=', nowIso)]),
-          ]),
-        ),
-      )
+      .$if(recheck, (q) => q.where((eb) => eb.or([expired(eb), dueNow(eb)])))
       .returningAll()
       .execute();
-  // A lease that ran out belongs to a worker that died: take the job over.
-  const orphaned = (n: number) =>
-    db
-      .selectFrom('jobs')
-      .select('id')
-      .where('status', '=', 'running')
-      .where('lease_until', '<', nowIso)
-      .where('kind', 'in', kinds)
-      .orderBy('run_at')
-      .limit(n);
-  const due = (n: number) =>
-    db
-      .selectFrom('jobs')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('run_at', '<=', nowIso)
-      .where('kind', 'in', kinds)
-      .orderBy('run_at')
-      .limit(n);
+  const oldest = (n: number, which: typeof expired) =>
+    db.selectFrom('jobs').select('id').where(which).where('kind', 'in', kinds).orderBy('run_at').limit(n);
+  const orphaned = (n: number) => oldest(n, expired);
+  const due = (n: number) => oldest(n, dueNow);
   if (engine === 'postgres') {
     const taken = await claim(orphaned(limit).forUpdate().skipLocked());
     if (taken.length >= limit) return taken;

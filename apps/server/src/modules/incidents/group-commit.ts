@@ -85,8 +85,9 @@ export function createGroupCommit<S = undefined>(db: Db, options: GroupCommitOpt
    * Under load, callers answered by one commit send their next work during the next one's sync:
    * two cohorts take turns, each commit holding about half of them. Before starting a transaction,
    * let the event loop turn (reading what arrived) until about three quarters of those just
-   * answered have joined the queue too, for at most LINGER_MS: larger, fewer transactions. A lone caller's next
-   * request ends the wait as soon as it arrives; with nobody coming back it costs LINGER_MS once.
+   * answered have joined the queue too, for at most LINGER_MS: larger, fewer transactions. A lone
+   * caller's next request ends the wait as soon as it arrives; with nobody coming back it costs
+   * LINGER_MS once.
    */
   async function regroup(answered: number): Promise<void> {
     if (queue.length === 0 || answered < 2) return;

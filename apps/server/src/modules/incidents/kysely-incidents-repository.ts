@@ -65,27 +65,15 @@ export function createIncidentsRepository() {
     1,
   );
   // The page job's checks read the timeline of a new incident (all of it, or one kind).
-  const timeline = prepareQuery(
-    (db, p) =>
-      db
-        .selectFrom('incident_timeline')
-        .selectAll()
-        .where('incident_id', '=', p(0))
-        .orderBy('at')
-        .orderBy('id'),
-    1,
-  );
-  const timelineOfKind = prepareQuery(
-    (db, p) =>
-      db
-        .selectFrom('incident_timeline')
-        .selectAll()
-        .where('incident_id', '=', p(0))
-        .where('kind', '=', p(1))
-        .orderBy('at')
-        .orderBy('id'),
-    2,
-  );
+  const timelineQuery = (db: Db, incidentId: string) =>
+    db
+      .selectFrom('incident_timeline')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('at')
+      .orderBy('id');
+  const timeline = prepareQuery((db, p) => timelineQuery(db, p(0)), 1);
+  const timelineOfKind = prepareQuery((db, p) => timelineQuery(db, p(0)).where('kind', '=', p(1)), 2);
   const getIncident = prepareQuery(
     (db, p) => db.selectFrom('incidents').selectAll().where('id', '=', p(0)),
     1,
