@@ -4,11 +4,12 @@
  * same run with autocannon. Target: the real route reaches at least 60% of the bare route.
  *
  *   npm run bench:http -- [--duration 10] [--connections 20] [--warmup 2] [--rounds 1] [--bare object|string]
- *                          [--no-floor] [--profile] [--experiment-stmt-cache]
+ *                          [--no-floor] [--profile] [--experiment-stmt-cache] [--from-sources]
  *   (or BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_ROUNDS, BENCH_BARE)
  *   --experiment-stmt-cache adds a second real server whose SQLite statements are cached (see
  *   cachePreparedStatements); --profile writes a V8 CPU profile of the real server to
- *   bench/results/*.cpuprofile.
+ *   bench/results/*.cpuprofile; --from-sources runs the servers from the TypeScript sources through
+ *   tsx's loader instead of compiled as `engops serve` runs them (compiled-self.ts).
  *
  * A third server, "floor", shows how much of the difference is the database itself: a bare Fastify
  * route that does the same two reads as the real one (the token by its hash, 51 services by id) with
@@ -21,12 +22,13 @@
  * so a drift in machine load hits every server alike. The run stops itself: a hard deadline kills the
  * children and exits if anything hangs. Results go to bench/results/ (gitignored).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from 'autocannon';
+import { compiledSelf, forkSelf } from './compiled-self.ts';
 import { RESULTS_DIR, writeResults } from './results-file.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -225,15 +227,20 @@ interface Server {
   headers: Record<string, string>;
 }
 
+/** This file compiled as `engops serve` runs (compiled-self.ts); undefined: its source, through tsx. */
+let compiled: string | undefined;
+
 function startChild(
   role: ServerName,
   first?: ParentMessage,
   profileDir?: string,
 ): Promise<{ child: ChildProcess; ready: ChildMessage & { type: 'ready' } }> {
-  const child = fork(SELF, ['--role', role], {
-    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkSelf(
+    SELF,
+    compiled,
+    ['--role', role],
+    profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  );
   if (first) child.send(first);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -334,6 +341,7 @@ async function main(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}`,
     );
+    if (!process.argv.includes('--from-sources')) compiled = await compiledSelf(SELF);
     const real = await startChild('real', undefined, profile ? RESULTS_DIR : undefined);
     children.push(real.child);
     const realUrl = `http://127.0.0.1:${real.ready.port}${ROUTE}`;

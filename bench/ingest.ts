@@ -5,10 +5,13 @@
  * autocannon. Targets (issue 3): at least 3,000 events/s on 2 cores, at least 40% of the bare route,
  * p99 under 50 ms.
  *
- *   node --import tsx bench/ingest.ts [--duration 10] [--connections 32] [--warmup 3] [--rounds 1]
+ *   node --import tsx bench/ingest.ts [--duration 10] [--connections 32] [--warmup 3] [--rounds 5]
  *                                     [--keys 1000] [--profile] [--no-worker] [--synchronous-normal]
+ *                                     [--from-sources]
  *   (or BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_ROUNDS, BENCH_KEYS)
  *   --profile writes a V8 CPU profile of the real server to bench/results/*.cpuprofile.
+ *   --from-sources runs both servers from the TypeScript sources through tsx's loader (development
+ *   mode) instead of compiled as `engops serve` runs them (see compiled-self.ts).
  *   --no-worker leaves the job worker off (no page jobs run): the cost of ingest alone.
  *   --synchronous-normal is an experiment, not how engops runs: PRAGMA synchronous = NORMAL instead
  *   of engops' FULL, i.e. no fsync per commit in WAL mode (still safe against kill -9, not against a
@@ -25,17 +28,19 @@
  * 40% target uses the median of the rounds' ratios, the table also shows the ratio of the medians.
  *
  * Each server runs in its own child process, so the load generator (this process) never shares an
- * event loop with the server it measures. The real server runs its job worker, as `engops serve`
+ * event loop with the server it measures; both run this file compiled ahead, as `engops serve`
+ * runs engops. The real server runs its job worker, as `engops serve`
  * does. After the run the real server reports how many events it stored, which must match the 202s.
  * A hard deadline kills the children and exits if anything hangs. Results go to bench/results/
  * (gitignored).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from 'autocannon';
+import { compiledSelf, forkSelf } from './compiled-self.ts';
 import { RESULTS_DIR, writeResults } from './results-file.ts';
 
 declare module 'autocannon' {
@@ -211,11 +216,16 @@ interface Server {
   routingKey: string;
 }
 
+/** This file compiled as `engops serve` runs (compiled-self.ts); undefined: its source, through tsx. */
+let compiled: string | undefined;
+
 function startChild(role: ServerName, profileDir?: string, args: string[] = []): Promise<Server> {
-  const child = fork(SELF, ['--role', role, ...args], {
-    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkSelf(
+    SELF,
+    compiled,
+    ['--role', role, ...args],
+    profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${role} server exited early (code ${code})`)));
@@ -334,9 +344,10 @@ async function main(): Promise<void> {
   const duration = numberOption('duration', 'BENCH_DURATION', 10);
   const connections = Math.round(numberOption('connections', 'BENCH_CONNECTIONS', 32));
   const warmup = numberOption('warmup', 'BENCH_WARMUP', 3);
-  const rounds = Math.round(numberOption('rounds', 'BENCH_ROUNDS', 1));
+  const rounds = Math.round(numberOption('rounds', 'BENCH_ROUNDS', 5));
   const keys = Math.round(numberOption('keys', 'BENCH_KEYS', 1000));
   const profile = process.argv.includes('--profile');
+  const fromSources = process.argv.includes('--from-sources');
 
   const children: ChildProcess[] = [];
   const deadlineMs = (rounds * 2 * (duration + warmup + 5) + 120) * 1000;
@@ -352,6 +363,7 @@ async function main(): Promise<void> {
       `ingest: POST ${ROUTE} (PagerDuty Events v2 triggers, ${keys} dedup keys per phase, new and repeats), ` +
         `${connections} connections, ${warmup} s warmup + ${duration} s, ${rounds} round(s)` +
         `${process.argv.includes('--no-worker') ? ', worker off' : ''}` +
+        `${fromSources ? ', servers run from sources (tsx)' : ''}` +
         `${process.argv.includes('--synchronous-normal') ? ', EXPERIMENT: synchronous=NORMAL' : ''}; node ${process.version}, ` +
         `${os.cpus().length} CPUs, load average ${os
           .loadavg()
@@ -364,6 +376,7 @@ async function main(): Promise<void> {
       ...(worker ? [] : ['--no-worker']),
       ...(synchronousNormal ? ['--synchronous-normal'] : []),
     ];
+    if (!fromSources) compiled = await compiledSelf(SELF);
     const real = await startChild('real', profile ? RESULTS_DIR : undefined, realArgs);
     children.push(real.child);
     const bare = await startChild('bare');
@@ -488,6 +501,7 @@ async function main(): Promise<void> {
         keys,
         profile,
         worker,
+        servers: fromSources ? 'sources through tsx' : 'compiled, as engops serve runs',
         experiments: { synchronousNormal },
       },
       machine: { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() },

@@ -5,19 +5,22 @@
  * route reaches at least 60% of the bare route.
  *
  *   node --import tsx bench/ofrep.ts [--duration 10] [--warmup 2] [--connections 20] [--rounds 2]
+ *                                    [--from-sources]
  *   (npm run bench:ofrep)
  *
- * Each server runs in its own child process (the load generator never shares their event loop);
+ * Each server runs in its own child process (the load generator never shares their event loop),
+ * compiled as `engops serve` runs engops (`--from-sources`: through tsx's loader instead);
  * rounds alternate the order. The 50 flags mix what teams run: on/off, gradual rollouts, user ids,
  * constraints, segments and string/number/json variants; every request evaluates all of them for
  * the context `{targetingKey, country, plan, appVersion}`. Results go to bench/results/ (gitignored).
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FlagStrategyInput } from '@engops/contracts';
+import { compiledSelf, forkSelf } from './compiled-self.ts';
 import { writeResults } from './results-file.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -196,11 +199,11 @@ async function serveBare(): Promise<void> {
 
 type Ready = Extract<ChildMessage, { type: 'ready' }>;
 
+/** This file compiled as `engops serve` runs (compiled-self.ts); undefined: its source, through tsx. */
+let compiled: string | undefined;
+
 function start(role: 'real' | 'bare', first?: string): Promise<{ child: ChildProcess; ready: Ready }> {
-  const child = fork(SELF, ['--role', role], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkSelf(SELF, compiled, ['--role', role]);
   if (first !== undefined) child.send(first);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${role} exited early (${code})`)));
@@ -257,6 +260,7 @@ async function main(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}`,
     );
+    if (!process.argv.includes('--from-sources')) compiled = await compiledSelf(SELF);
     const real = await start('real');
     children.push(real.child);
     const realUrl = `http://127.0.0.1:${real.ready.port}${ROUTE}`;

@@ -44,25 +44,34 @@ export async function bundledEntry() {
   try {
     const built = fs.existsSync(OUT) ? fs.statSync(OUT).mtimeMs : 0;
     if (built > 0 && SOURCES.every((dir) => newestSource(dir) < built)) return OUT;
-    const esbuild = await import('esbuild');
-    fs.mkdirSync(path.dirname(OUT), { recursive: true });
-    // Several processes may start at once: each writes its own file and renames it into place.
-    const tmp = `${OUT}.${process.pid}.tmp`;
-    await esbuild.build({
-      entryPoints: [ENTRY],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: externals(),
-      logLevel: 'error',
-      sourcemap: 'inline',
-    });
-    fs.renameSync(tmp, OUT);
+    await buildBundle(ENTRY, OUT);
     return OUT;
   } catch (error) {
     if (process.env.ENGOPS_DEBUG) console.error('engops: running from sources, bundling failed:', error);
     return null;
   }
+}
+
+/**
+ * Bundles `entry` and the engops TypeScript it imports into `outfile`, as `engops` runs it
+ * (benchmarks build their server processes this way too). `outfile` must be inside the
+ * repository: the third-party packages are loaded from its node_modules.
+ */
+export async function buildBundle(entry, outfile) {
+  const esbuild = await import('esbuild');
+  fs.mkdirSync(path.dirname(outfile), { recursive: true });
+  // Several processes may start at once: each writes its own file and renames it into place.
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile: tmp,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: externals(),
+    logLevel: 'error',
+    sourcemap: 'inline',
+  });
+  fs.renameSync(tmp, outfile);
 }
