@@ -29,10 +29,9 @@
  *
  * Each server runs in its own child process, so the load generator (this process) never shares an
  * event loop with the server it measures; both run this file compiled ahead, as `engops serve`
- * runs engops. The real server runs its job worker, as `engops serve`
- * does. After the run the real server reports how many events it stored, which must match the 202s.
- * A hard deadline kills the children and exits if anything hangs. Results go to bench/results/
- * (gitignored).
+ * runs engops. The real server runs its job worker, as `engops serve` does. After the run the
+ * real server reports how many events it stored, which must match the 202s. A hard deadline kills
+ * the children and exits if anything hangs. Results go to bench/results/ (gitignored).
  */
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
