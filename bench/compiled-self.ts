@@ -10,9 +10,11 @@ import { RESULTS_DIR } from './results-file.ts';
  * server does not pay. This bundles the benchmark's own file `self` (its server roles and the
  * engops modules they import) the same way, into bench/results/ (gitignored, inside the
  * repository so that third-party packages load from its node_modules), and returns its path, for
- * `fork`.
+ * `forkSelf`. With `--from-sources` on the command line it builds nothing and returns undefined:
+ * the servers then run from the sources through tsx.
  */
-export async function compiledSelf(self: string): Promise<string> {
+export async function compiledSelf(self: string): Promise<string | undefined> {
+  if (process.argv.includes('--from-sources')) return undefined;
   const out = path.join(RESULTS_DIR, 'compiled', `${path.basename(self, path.extname(self))}.mjs`);
   await buildBundle(self, out);
   return out;

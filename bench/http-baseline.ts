@@ -341,7 +341,7 @@ async function main(): Promise<void> {
           .map((l) => l.toFixed(2))
           .join(' ')}`,
     );
-    if (!process.argv.includes('--from-sources')) compiled = await compiledSelf(SELF);
+    compiled = await compiledSelf(SELF);
     const real = await startChild('real', undefined, profile ? RESULTS_DIR : undefined);
     children.push(real.child);
     const realUrl = `http://127.0.0.1:${real.ready.port}${ROUTE}`;

@@ -375,7 +375,7 @@ async function main(): Promise<void> {
       ...(worker ? [] : ['--no-worker']),
       ...(synchronousNormal ? ['--synchronous-normal'] : []),
     ];
-    if (!fromSources) compiled = await compiledSelf(SELF);
+    compiled = await compiledSelf(SELF);
     const real = await startChild('real', profile ? RESULTS_DIR : undefined, realArgs);
     children.push(real.child);
     const bare = await startChild('bare');
